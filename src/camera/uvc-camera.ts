@@ -1,0 +1,359 @@
+/**
+ * A UVC camera on a W3C `USBDevice`: open it, read and parse its descriptors, negotiate a
+ * stream, select the alternate setting that carries it, and assemble frames.
+ *
+ * This is the driver core under the OpenHarmony-style API. It uses no Node-only API, so it
+ * runs wherever a `USBDevice` exists (node-usb, the emulated camera, Chromium, Electron).
+ *
+ * @packageDocumentation
+ */
+import { CameraError, CameraErrorCode, fromUsbError } from '../errors.js';
+import { streamingSettings, type StreamingSetting } from '../uvc/bandwidth.js';
+import { USB_DT, USB_REQ } from '../uvc/constants.js';
+import { parseConfiguration } from '../uvc/descriptors.js';
+import type { CameraModel, VideoFunction } from '../uvc/model.js';
+import { FrameAssembler, type AssemblerCounters } from '../stream/assembler.js';
+import { BulkPayloadDriver } from '../stream/bulk.js';
+import type { Frame } from '../stream/frame.js';
+import { IsochronousPayloadDriver } from '../stream/isochronous.js';
+import { FramePool, frameBufferSize } from '../stream/pool.js';
+import { startReader, type TransferReader } from '../stream/reader.js';
+import { negotiate, type DebugSink, type Negotiation, type NegotiateQuirks } from './negotiate.js';
+import { selectStream, type StreamChoice, type StreamRequest } from './select.js';
+
+/** Options for {@link UvcCamera.open}. */
+export interface OpenCameraOptions {
+  /** Which video function of the device, when it has several (default 0). */
+  functionIndex?: number;
+  /** Probe/commit workarounds for this device. */
+  quirks?: NegotiateQuirks;
+  /** Opt-in debug lines by category (`probe`, `stream`). */
+  debug?: DebugSink;
+}
+
+/** Options for {@link UvcCamera.startStream}. */
+export interface StreamOptions {
+  /** Frame buffers in the pool, frames held by the consumer included (default 8). */
+  poolSize?: number;
+  /** Transfers kept in flight (default 4). */
+  transfers?: number;
+  /** Packets per isochronous transfer (default 32). */
+  packetsPerTransfer?: number;
+  /** Bytes per bulk transfer (default 16 KiB). */
+  bulkTransferSize?: number;
+  /** Hand frames with errors to the callback too, flagged (default false). */
+  deliverBad?: boolean;
+  /** Called once if the stream fails (device lost, transfer error); the stream has stopped. */
+  onError?(error: CameraError): void;
+}
+
+/** Counters of a running stream. */
+export interface StreamCounters extends AssemblerCounters {
+  transfersCompleted: number;
+  transfersFailed: number;
+}
+
+/** A stream in progress; see {@link UvcCamera.startStream}. */
+export interface ActiveStream {
+  readonly choice: StreamChoice;
+  readonly negotiation: Negotiation;
+  readonly setting: StreamingSetting;
+  /** Live counters. */
+  counters(): StreamCounters;
+  /** Stop streaming, wait for transfers in flight, and return the interface to alternate setting 0. */
+  stop(): Promise<void>;
+}
+
+const DESCRIPTOR_HEADER_LENGTH = 9;
+const DEVICE_DESCRIPTOR_LENGTH = 18;
+const DEFAULT_POOL_SIZE = 8;
+const DEFAULT_BULK_TRANSFER_SIZE = 16 * 1024;
+
+/** Read a standard descriptor through the default control pipe (USB 2.0 §9.4.3). */
+async function getDescriptor(device: USBDevice, type: number, length: number): Promise<Uint8Array> {
+  const what = `GET_DESCRIPTOR(type 0x${type.toString(16)}, ${length} bytes)`;
+  let result: USBInTransferResult;
+  try {
+    result = await device.controlTransferIn(
+      { requestType: 'standard', recipient: 'device', request: USB_REQ.GET_DESCRIPTOR, value: type << 8, index: 0 },
+      length,
+    );
+  } catch (error) {
+    throw fromUsbError(error, what);
+  }
+  if (result.status !== 'ok' || !result.data) {
+    throw new CameraError(CameraErrorCode.SERVICE_FATAL_ERROR, `${what} failed`, {
+      expected: 'status ok with data',
+      found: result.status,
+    });
+  }
+  const view = result.data;
+  return new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+}
+
+/** Read the device descriptor and the whole active configuration descriptor. */
+export async function readDescriptors(
+  device: USBDevice,
+): Promise<{ device: Uint8Array; configuration: Uint8Array }> {
+  const deviceBytes = await getDescriptor(device, USB_DT.DEVICE, DEVICE_DESCRIPTOR_LENGTH);
+  const head = await getDescriptor(device, USB_DT.CONFIGURATION, DESCRIPTOR_HEADER_LENGTH);
+  if (head.length < 4) {
+    throw new CameraError(CameraErrorCode.DEVICE_DISABLED, 'configuration descriptor header too short', {
+      expected: `${DESCRIPTOR_HEADER_LENGTH} bytes`,
+      found: `${head.length} bytes`,
+    });
+  }
+  const wTotalLength = head[2]! | (head[3]! << 8);
+  const configuration = await getDescriptor(device, USB_DT.CONFIGURATION, wTotalLength);
+  return { device: deviceBytes, configuration };
+}
+
+/** A UVC camera opened on a W3C `USBDevice`. */
+export class UvcCamera {
+  readonly device: USBDevice;
+  readonly model: CameraModel;
+  readonly videoFunction: VideoFunction;
+  readonly #options: OpenCameraOptions;
+  #stream: ActiveStream | undefined;
+  #closed = false;
+
+  private constructor(device: USBDevice, model: CameraModel, fn: VideoFunction, options: OpenCameraOptions) {
+    this.device = device;
+    this.model = model;
+    this.videoFunction = fn;
+    this.#options = options;
+  }
+
+  /**
+   * Open `device`, read its descriptors, select its configuration and claim its VideoControl
+   * interface.
+   *
+   * @throws CameraError 7400108 when the device is not a UVC camera or its descriptors are malformed;
+   *   the USB failure table's code when the device cannot be opened (7400108 for no permission,
+   *   7400107 when another driver holds it).
+   */
+  static async open(device: USBDevice, options: OpenCameraOptions = {}): Promise<UvcCamera> {
+    try {
+      if (!device.opened) await device.open();
+    } catch (error) {
+      throw fromUsbError(error, 'opening the camera');
+    }
+
+    const descriptors = await readDescriptors(device);
+    const model = parseConfiguration(descriptors.configuration, descriptors.device);
+    const index = options.functionIndex ?? 0;
+    const fn = model.functions[index];
+    if (!fn) {
+      throw new CameraError(CameraErrorCode.DEVICE_DISABLED, 'no such video function on this device', {
+        expected: `function index below ${model.functions.length}`,
+        found: index,
+      });
+    }
+
+    try {
+      if (device.configuration?.configurationValue !== model.bConfigurationValue) {
+        await device.selectConfiguration(model.bConfigurationValue);
+      }
+      await device.claimInterface(fn.videoControl.bInterfaceNumber);
+    } catch (error) {
+      throw fromUsbError(error, `claiming VideoControl interface ${fn.videoControl.bInterfaceNumber}`);
+    }
+    return new UvcCamera(device, model, fn, options);
+  }
+
+  /** The stream running now, if any. */
+  get stream(): ActiveStream | undefined {
+    return this.#stream;
+  }
+
+  /**
+   * Negotiate `request`, start streaming and call `onFrame` with each good frame. The consumer
+   * must call `frame.release()`; frames arriving while every pool buffer is on loan are dropped
+   * and counted.
+   *
+   * @throws CameraError 7400101 when nothing matches the request; 7400102 when a stream runs
+   *   already; 7400107 when no alternate setting can carry the stream; negotiation errors.
+   */
+  async startStream(
+    request: StreamRequest,
+    onFrame: (frame: Frame) => void,
+    options: StreamOptions = {},
+  ): Promise<ActiveStream> {
+    if (this.#closed) {
+      throw new CameraError(CameraErrorCode.OPERATION_NOT_ALLOWED, 'the camera is closed', {
+        expected: 'an open camera',
+        found: 'closed',
+      });
+    }
+    if (this.#stream) {
+      throw new CameraError(CameraErrorCode.OPERATION_NOT_ALLOWED, 'a stream is running already', {
+        expected: 'no stream',
+        found: 'a running stream',
+      });
+    }
+
+    const choice = selectStream(this.videoFunction, request);
+    const { streaming, format, frame } = choice;
+    const compressed = format.kind !== 'uncompressed';
+    const bulkTransferSize = options.bulkTransferSize ?? DEFAULT_BULK_TRANSFER_SIZE;
+    const vsInterface = streaming.bInterfaceNumber;
+
+    // Negotiation happens in alternate setting 0 (UVC 1.5 §4.3.1.1.1).
+    try {
+      await this.device.claimInterface(vsInterface);
+      await this.device.selectAlternateInterface(vsInterface, 0);
+    } catch (error) {
+      throw fromUsbError(error, `claiming VideoStreaming interface ${vsInterface}`);
+    }
+
+    const candidates = streamingSettings(streaming, 0);
+    const bulk = candidates[0]?.endpoint.transferType === 'bulk';
+    const capacity = bulk
+      ? bulkTransferSize
+      : Math.max(...candidates.map((s) => s.endpoint.bytesPerInterval));
+    const negotiation = await negotiate(this.device, {
+      interfaceNumber: vsInterface,
+      bcdUVC: this.videoFunction.videoControl.bcdUVC,
+      format,
+      frame,
+      dwFrameInterval: choice.dwFrameInterval,
+      maxPayloadCapacity: capacity,
+      transferType: bulk ? 'bulk' : 'isochronous',
+      ...(this.#options.quirks ? { quirks: this.#options.quirks } : {}),
+      ...(this.#options.debug ? { debug: this.#options.debug } : {}),
+    });
+    const committed = negotiation.committed;
+
+    const setting = await this.#selectSetting(
+      vsInterface,
+      streamingSettings(streaming, committed.dwMaxPayloadTransferSize, { compressed }),
+    );
+
+    const bitsPerPixel = format.bBitsPerPixel ?? 16;
+    const exactSize = Math.ceil((frame.wWidth * frame.wHeight * bitsPerPixel) / 8);
+    const bufferSize = compressed
+      ? frameBufferSize({
+          dwMaxVideoFrameSize: Math.max(committed.dwMaxVideoFrameSize, frame.dwMaxVideoFrameBufferSize ?? 0),
+          wWidth: frame.wWidth,
+          wHeight: frame.wHeight,
+          bitsPerPixel: 16,
+        })
+      : exactSize;
+    const pool = new FramePool({ count: options.poolSize ?? DEFAULT_POOL_SIZE, bufferSize });
+    const assembler = new FrameAssembler({
+      pool,
+      compressed,
+      mjpeg: format.pixelFormat === 'MJPEG',
+      ...(compressed ? {} : { expectedFrameSize: exactSize }),
+      deliverBad: options.deliverBad ?? false,
+      onFrame,
+    });
+
+    let reader: TransferReader;
+    if (setting.endpoint.transferType === 'bulk') {
+      const driver = new BulkPayloadDriver(assembler, {
+        maxPayloadTransferSize: committed.dwMaxPayloadTransferSize,
+      });
+      reader = startReader(
+        this.device,
+        { bulk: (data, requested, time) => driver.pushTransfer(data, requested, time) },
+        this.#readerOptions(setting, options, bulkTransferSize),
+      );
+    } else {
+      const driver = new IsochronousPayloadDriver(assembler);
+      reader = startReader(
+        this.device,
+        { isochronous: (data, packets, time) => driver.pushTransfer(data, packets, time) },
+        this.#readerOptions(setting, options, bulkTransferSize),
+      );
+    }
+
+    let stopping: Promise<void> | undefined;
+    const stream: ActiveStream = {
+      choice,
+      negotiation,
+      setting,
+      counters: () => ({
+        ...assembler.counters,
+        transfersCompleted: reader.completed,
+        transfersFailed: reader.failed,
+      }),
+      stop: () => {
+        stopping ??= this.#stopStream(reader, setting, vsInterface).finally(() => {
+          if (this.#stream === stream) this.#stream = undefined;
+        });
+        return stopping;
+      },
+    };
+    this.#stream = stream;
+    return stream;
+  }
+
+  #readerOptions(setting: StreamingSetting, options: StreamOptions, bulkTransferSize: number) {
+    return {
+      endpoint: setting.endpoint,
+      transfers: options.transfers ?? 4,
+      packetsPerTransfer: options.packetsPerTransfer ?? 32,
+      bulkTransferSize,
+      onError: (error: CameraError) => {
+        options.onError?.(error);
+      },
+    };
+  }
+
+  /** Select the first setting the bus accepts; 7400107 with what was tried when none is. */
+  async #selectSetting(vsInterface: number, settings: StreamingSetting[]): Promise<StreamingSetting> {
+    const refusals: string[] = [];
+    for (const setting of settings) {
+      if (setting.bAlternateSetting === 0) return setting;
+      try {
+        await this.device.selectAlternateInterface(vsInterface, setting.bAlternateSetting);
+        return setting;
+      } catch (error) {
+        refusals.push(`alt ${setting.bAlternateSetting} (${setting.endpoint.bytesPerInterval} B): ${String(error)}`);
+      }
+    }
+    throw new CameraError(CameraErrorCode.CONFLICT_CAMERA, 'the bus refused every alternate setting', {
+      expected: 'one alternate setting with enough bandwidth',
+      found: refusals,
+    });
+  }
+
+  async #stopStream(reader: TransferReader, setting: StreamingSetting, vsInterface: number): Promise<void> {
+    const stopped = reader.stop();
+    // Alternate setting 0 stops an isochronous stream; a bulk stream stops with CLEAR_FEATURE
+    // (ENDPOINT_HALT) on its endpoint (UVC 1.5 §2.4.3.2.2). Either ends the transfers in flight.
+    try {
+      if (setting.endpoint.transferType === 'bulk') {
+        await this.device.clearHalt('in', setting.endpoint.bEndpointAddress & 0x0f);
+      } else {
+        await this.device.selectAlternateInterface(vsInterface, 0);
+      }
+    } catch {
+      // The device may be gone already; the transfers end either way.
+    }
+    await stopped;
+    try {
+      await this.device.releaseInterface(vsInterface);
+    } catch {
+      // Same: nothing left to release on a vanished device.
+    }
+  }
+
+  /** Stop any stream, release the interfaces and close the device. Calling it again does nothing. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#stream?.stop();
+    try {
+      await this.device.releaseInterface(this.videoFunction.videoControl.bInterfaceNumber);
+    } catch {
+      // Not claimed any more, or the device is gone.
+    }
+    try {
+      await this.device.close();
+    } catch {
+      // Already closed or gone.
+    }
+  }
+}

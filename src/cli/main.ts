@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+/**
+ * The `webuvc` command.
+ *
+ * Exit codes: 0 success, 1 an unexpected failure, 2 a usage error, 3 a camera error (its
+ * 7400xxx code and name are printed).
+ *
+ * @packageDocumentation
+ */
+import { CameraError } from '../errors.js';
+import { UsageError } from './args.js';
+import { captureCommand } from './capture.js';
+import { infoCommand } from './info.js';
+import { listCommand } from './list.js';
+
+const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, CAMERA: 3 } as const;
+
+const USAGE = `webuvc: a userspace UVC camera driver
+
+Usage:
+  webuvc list [--json]
+  webuvc info [--json] [--descriptors FILE | --emulate FILE | --virtual | --device VID:PID]
+  webuvc capture [--frames N] [--out DIR] [--format FMT] [--size WxH] [--fps N]
+                 [--emulate FILE | --virtual | --device VID:PID] [--json]
+
+Camera sources:
+  (none)            the first attached UVC camera (capture falls back to the built-in
+                    virtual camera when no webcam is attached, and says so)
+  --device VID:PID  an attached camera by vendor and product ID (hex)
+  --emulate FILE    an emulated camera built from descriptors: a raw configuration
+                    descriptor (.bin, with its .device.bin beside it when present) or a
+                    UsbTreeView report (.txt)
+  --virtual         webuvc's built-in virtual camera (moving test pattern, YUYV and MJPEG)
+
+Examples:
+  webuvc capture --frames 10 --out frames
+  webuvc capture --emulate logitech_c920.config.bin --format MJPEG --size 1280x720 --fps 30
+  webuvc info --descriptors camera.usbtreeview.txt --json
+
+Exit codes: 0 success, 1 unexpected failure, 2 usage error, 3 camera error (7400xxx).`;
+
+type Command = (argv: string[]) => Promise<void>;
+
+const COMMANDS: Record<string, Command> = {
+  list: listCommand,
+  info: infoCommand,
+  capture: captureCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return name === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`webuvc: unknown command "${name}"\n\n${USAGE}\n`);
+    return EXIT.USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(USAGE + '\n');
+    return EXIT.OK;
+  }
+
+  try {
+    await command(rest);
+    return EXIT.OK;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`webuvc ${name}: ${error.message}\n(see webuvc --help)\n`);
+      return EXIT.USAGE;
+    }
+    if (error instanceof CameraError) {
+      process.stderr.write(`webuvc ${name}: error ${error.code} ${error.codeName}: ${error.message}\n`);
+      return EXIT.CAMERA;
+    }
+    process.stderr.write(`webuvc ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.FAILURE;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,200 @@
+/**
+ * CameraError and the one table that maps causes to OpenHarmony camera error codes.
+ *
+ * Internal code throws CameraError with a cause it knows; the transport layer turns libusb
+ * errors and WebUSB DOMExceptions into CameraError through {@link fromUsbError}.
+ *
+ * @packageDocumentation
+ */
+
+/** The camera error codes of the OpenHarmony camera framework (`CameraErrorCode`). */
+export const CameraErrorCode = {
+  INVALID_ARGUMENT: 7400101,
+  OPERATION_NOT_ALLOWED: 7400102,
+  SESSION_NOT_CONFIG: 7400103,
+  SESSION_NOT_RUNNING: 7400104,
+  SESSION_CONFIG_LOCKED: 7400105,
+  DEVICE_SETTING_LOCKED: 7400106,
+  CONFLICT_CAMERA: 7400107,
+  DEVICE_DISABLED: 7400108,
+  DEVICE_PREEMPTED: 7400109,
+  UNRESOLVED_CONFLICTS_WITH_CURRENT_CONFIGURATIONS: 7400110,
+  SERVICE_FATAL_ERROR: 7400201,
+} as const;
+
+/** One of the codes in {@link CameraErrorCode}. */
+export type CameraErrorCode = (typeof CameraErrorCode)[keyof typeof CameraErrorCode];
+
+/** The name of a code, e.g. `CONFLICT_CAMERA` for 7400107. */
+export function errorCodeName(code: number): string {
+  for (const [name, value] of Object.entries(CameraErrorCode)) {
+    if (value === code) return name;
+  }
+  return 'UNKNOWN';
+}
+
+/** Details a CameraError may carry so a caller can act without parsing the message. */
+export interface CameraErrorDetails {
+  /** What was expected, for a person. */
+  expected?: unknown;
+  /** What was found, for a person. */
+  found?: unknown;
+  /** The underlying error: a libusb error, a DOMException, a UVC request error code. */
+  cause?: unknown;
+}
+
+/**
+ * The only error webuvc throws across its public API.
+ *
+ * `code` is an OpenHarmony camera error code; the message says what was expected and
+ * what was found; `cause` keeps the underlying error.
+ */
+export class CameraError extends Error {
+  override readonly name = 'CameraError';
+  readonly code: CameraErrorCode;
+  readonly expected?: unknown;
+  readonly found?: unknown;
+
+  constructor(code: CameraErrorCode, message: string, details: CameraErrorDetails = {}) {
+    super(composeMessage(message, details), details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    if ('expected' in details) this.expected = details.expected;
+    if ('found' in details) this.found = details.found;
+  }
+
+  /** `CONFLICT_CAMERA` for 7400107. */
+  get codeName(): string {
+    return errorCodeName(this.code);
+  }
+}
+
+function composeMessage(message: string, details: CameraErrorDetails): string {
+  const parts = [message];
+  if ('expected' in details) parts.push(`expected ${describe(details.expected)}`);
+  if ('found' in details) parts.push(`found ${describe(details.found)}`);
+  return parts.join('; ');
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** True when `error` is a CameraError, optionally with the given code. */
+export function isCameraError(error: unknown, code?: CameraErrorCode): error is CameraError {
+  return error instanceof CameraError && (code === undefined || error.code === code);
+}
+
+/**
+ * Why a USB request failed, independent of the transport that reported it.
+ *
+ * - `stall`: the device STALLed the request (libusb PIPE, WebUSB status "stall").
+ * - `babble`: the device sent more than asked (libusb OVERFLOW, WebUSB status "babble").
+ * - `protocol`: CRC, bit-stuffing or handshake failure (Linux EPROTO, libusb IO during a transfer).
+ * - `disconnected`: the device is gone (libusb NO_DEVICE, WebUSB NotFoundError).
+ * - `busy`: another handle owns the interface (libusb BUSY, WebUSB NetworkError on claim).
+ * - `access`: no permission or a protected class (libusb ACCESS, WebUSB SecurityError).
+ * - `timeout`: the transfer did not complete in time (libusb TIMEOUT).
+ * - `noBandwidth`: the bus cannot reserve the bandwidth (Linux ENOSPC on SET_INTERFACE).
+ * - `invalidState`: the handle is closed or not claimed (WebUSB InvalidStateError).
+ * - `noMemory`: allocation failed (libusb NO_MEM).
+ * - `notSupported`: the operation is not available here (libusb NOT_SUPPORTED).
+ * - `other`: anything else.
+ */
+export type UsbFailure =
+  | 'stall'
+  | 'babble'
+  | 'protocol'
+  | 'disconnected'
+  | 'busy'
+  | 'access'
+  | 'timeout'
+  | 'noBandwidth'
+  | 'invalidState'
+  | 'noMemory'
+  | 'notSupported'
+  | 'other';
+
+/** The one mapping from a USB failure to a camera error code, with a remedy for the README. */
+export const USB_FAILURE_CODES: Record<UsbFailure, { code: CameraErrorCode; remedy: string }> = {
+  stall: { code: CameraErrorCode.OPERATION_NOT_ALLOWED, remedy: 'the device refused the request; check the value and the camera state' },
+  babble: { code: CameraErrorCode.SERVICE_FATAL_ERROR, remedy: 'the device sent more data than negotiated; reopen the camera' },
+  protocol: { code: CameraErrorCode.SERVICE_FATAL_ERROR, remedy: 'a transfer failed on the wire; reset or replug the camera' },
+  disconnected: { code: CameraErrorCode.SERVICE_FATAL_ERROR, remedy: 'the camera was unplugged; reconnect it and open it again' },
+  busy: { code: CameraErrorCode.CONFLICT_CAMERA, remedy: 'another program or driver uses the camera; close it or detach the kernel driver' },
+  access: { code: CameraErrorCode.DEVICE_DISABLED, remedy: 'no permission to open the device; install the udev rule from the README' },
+  timeout: { code: CameraErrorCode.SERVICE_FATAL_ERROR, remedy: 'the camera did not answer in time; replug it' },
+  noBandwidth: { code: CameraErrorCode.CONFLICT_CAMERA, remedy: 'the bus has no bandwidth left; use another USB port or a lower resolution' },
+  invalidState: { code: CameraErrorCode.OPERATION_NOT_ALLOWED, remedy: 'the device is not open or the interface is not claimed' },
+  noMemory: { code: CameraErrorCode.SERVICE_FATAL_ERROR, remedy: 'an allocation failed; free memory and retry' },
+  notSupported: { code: CameraErrorCode.DEVICE_DISABLED, remedy: 'this platform cannot do the operation' },
+  other: { code: CameraErrorCode.SERVICE_FATAL_ERROR, remedy: 'an unexpected USB failure; see the cause' },
+};
+
+/** libusb error numbers (libusb.h `enum libusb_error`) and the failure each one means. */
+const LIBUSB_FAILURES: Record<number, UsbFailure> = {
+  [-1]: 'protocol', // LIBUSB_ERROR_IO
+  [-2]: 'other', // LIBUSB_ERROR_INVALID_PARAM
+  [-3]: 'access', // LIBUSB_ERROR_ACCESS
+  [-4]: 'disconnected', // LIBUSB_ERROR_NO_DEVICE
+  [-5]: 'disconnected', // LIBUSB_ERROR_NOT_FOUND
+  [-6]: 'busy', // LIBUSB_ERROR_BUSY
+  [-7]: 'timeout', // LIBUSB_ERROR_TIMEOUT
+  [-8]: 'babble', // LIBUSB_ERROR_OVERFLOW
+  [-9]: 'stall', // LIBUSB_ERROR_PIPE
+  [-10]: 'other', // LIBUSB_ERROR_INTERRUPTED
+  [-11]: 'noMemory', // LIBUSB_ERROR_NO_MEM
+  [-12]: 'notSupported', // LIBUSB_ERROR_NOT_SUPPORTED
+};
+
+/** DOMException names that WebUSB implementations raise, and the failure each one means. */
+const DOM_EXCEPTION_FAILURES: Record<string, UsbFailure> = {
+  NotFoundError: 'disconnected',
+  SecurityError: 'access',
+  NetworkError: 'busy',
+  InvalidStateError: 'invalidState',
+  InvalidAccessError: 'other',
+  AbortError: 'other',
+  NotSupportedError: 'notSupported',
+  TimeoutError: 'timeout',
+  DataError: 'other',
+};
+
+/** Classify any error a USB transport raised. */
+export function classifyUsbError(error: unknown): UsbFailure {
+  if (error instanceof CameraError) return 'other';
+  const record = error as { errno?: unknown; name?: unknown; message?: unknown; code?: unknown } | null;
+  if (record && typeof record.errno === 'number' && record.errno in LIBUSB_FAILURES) {
+    return LIBUSB_FAILURES[record.errno] ?? 'other';
+  }
+  if (record && typeof record.name === 'string' && record.name in DOM_EXCEPTION_FAILURES) {
+    return DOM_EXCEPTION_FAILURES[record.name] ?? 'other';
+  }
+  const message = typeof record?.message === 'string' ? record.message : String(error);
+  if (/LIBUSB_ERROR_PIPE|stall/i.test(message)) return 'stall';
+  if (/LIBUSB_ERROR_NO_DEVICE|disconnected|not found/i.test(message)) return 'disconnected';
+  if (/LIBUSB_ERROR_BUSY|EBUSY/i.test(message)) return 'busy';
+  if (/LIBUSB_ERROR_ACCESS|EACCES|permission/i.test(message)) return 'access';
+  if (/LIBUSB_ERROR_TIMEOUT|timed out/i.test(message)) return 'timeout';
+  if (/LIBUSB_ERROR_OVERFLOW|babble/i.test(message)) return 'babble';
+  if (/ENOSPC|bandwidth/i.test(message)) return 'noBandwidth';
+  if (/LIBUSB_ERROR_IO|EPROTO/i.test(message)) return 'protocol';
+  return 'other';
+}
+
+/**
+ * Wrap a transport error as a CameraError: `what` says what webuvc was doing
+ * ("GET_CUR(VS_PROBE_CONTROL) on interface 1").
+ */
+export function fromUsbError(error: unknown, what: string): CameraError {
+  if (error instanceof CameraError) return error;
+  const failure = classifyUsbError(error);
+  const { code } = USB_FAILURE_CODES[failure];
+  const reason = error instanceof Error ? error.message : String(error);
+  return new CameraError(code, `${what} failed (${failure}): ${reason}`, { cause: error });
+}

@@ -1,0 +1,459 @@
+/**
+ * A small baseline JPEG encoder (ISO/IEC 10918-1, sequential DCT, Huffman, 8-bit) for the
+ * emulated cameras' MJPEG streams.
+ *
+ * Input is a full-range (JFIF) Y'CbCr 4:2:0 image in three planes; output is a JFIF file with
+ * the Annex K example quantisation tables scaled by a quality factor (the usual 1–100 scale)
+ * and the Annex K.3 Huffman tables. Blocks whose 64 samples are all equal skip the DCT: their
+ * only coefficient is DC = 8 × (sample − 128). The emulator's test pattern is made of flat
+ * rectangles, so most of its blocks take that path and a 720p frame encodes in a few
+ * milliseconds.
+ *
+ * No Node-only API is used, so the encoder also runs in a browser.
+ *
+ * @packageDocumentation
+ */
+
+import { CameraError, CameraErrorCode } from '../errors.js';
+
+/** JPEG markers (ISO/IEC 10918-1 Table B.1). */
+const MARKER = {
+  SOI: 0xd8,
+  EOI: 0xd9,
+  APP0: 0xe0,
+  DQT: 0xdb,
+  SOF0: 0xc0,
+  DHT: 0xc4,
+  SOS: 0xda,
+} as const;
+
+/** Annex K.1 Table K.1: luminance quantisation table, in natural (row-major) order. */
+const LUMINANCE_QUANTISER = [
+  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29,
+  51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120,
+  101, 72, 92, 95, 98, 112, 100, 103, 99,
+];
+
+/** Annex K.1 Table K.2: chrominance quantisation table, in natural order. */
+const CHROMINANCE_QUANTISER = [
+  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99,
+  99, 99, 99, ...new Array<number>(32).fill(99),
+];
+
+/** A Huffman table as JPEG stores it: code counts per length 1..16, then the symbols. */
+interface HuffmanSpec {
+  counts: number[];
+  symbols: number[];
+}
+
+/** AC symbols are (run << 4) | size; these rows list them in Annex K.3's order. */
+const AC_LUMINANCE_SYMBOLS = [
+  0x01, 0x02, 0x03, 0x00, 0x04, 0x11, 0x05, 0x12, 0x21, 0x31, 0x41, 0x06, 0x13, 0x51, 0x61, 0x07, 0x22, 0x71, 0x14,
+  0x32, 0x81, 0x91, 0xa1, 0x08, 0x23, 0x42, 0xb1, 0xc1, 0x15, 0x52, 0xd1, 0xf0, 0x24, 0x33, 0x62, 0x72, 0x82, 0x09,
+  0x0a, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a,
+  0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x63, 0x64, 0x65,
+  0x66, 0x67, 0x68, 0x69, 0x6a, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88,
+  0x89, 0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9,
+  0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca,
+  0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea,
+  0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa,
+];
+
+const AC_CHROMINANCE_SYMBOLS = [
+  0x00, 0x01, 0x02, 0x03, 0x11, 0x04, 0x05, 0x21, 0x31, 0x06, 0x12, 0x41, 0x51, 0x07, 0x61, 0x71, 0x13, 0x22, 0x32,
+  0x81, 0x08, 0x14, 0x42, 0x91, 0xa1, 0xb1, 0xc1, 0x09, 0x23, 0x33, 0x52, 0xf0, 0x15, 0x62, 0x72, 0xd1, 0x0a, 0x16,
+  0x24, 0x34, 0xe1, 0x25, 0xf1, 0x17, 0x18, 0x19, 0x1a, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x35, 0x36, 0x37, 0x38, 0x39,
+  0x3a, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x63, 0x64,
+  0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x82, 0x83, 0x84, 0x85, 0x86,
+  0x87, 0x88, 0x89, 0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
+  0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8,
+  0xc9, 0xca, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9,
+  0xea, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa,
+];
+
+/** DC symbols are sizes 0..11 in both DC tables. */
+const DC_SYMBOLS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+
+/** Annex K.3 Tables K.3–K.6. */
+export const STANDARD_HUFFMAN_TABLES: Readonly<Record<'dcLuminance' | 'dcChrominance' | 'acLuminance' | 'acChrominance', HuffmanSpec>> = {
+  dcLuminance: { counts: [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0], symbols: DC_SYMBOLS },
+  dcChrominance: { counts: [0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0], symbols: DC_SYMBOLS },
+  acLuminance: { counts: [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d], symbols: AC_LUMINANCE_SYMBOLS },
+  acChrominance: { counts: [0, 2, 1, 2, 4, 4, 3, 4, 7, 5, 4, 4, 0, 1, 2, 0x77], symbols: AC_CHROMINANCE_SYMBOLS },
+};
+
+/** Huffman codes by symbol: code value and length (0 = symbol absent). */
+interface HuffmanCodes {
+  code: Uint16Array;
+  length: Uint8Array;
+}
+
+/** Annex C: canonical codes from the counts per length. */
+function huffmanCodes(spec: HuffmanSpec): HuffmanCodes {
+  const code = new Uint16Array(256);
+  const length = new Uint8Array(256);
+  let next = 0;
+  let symbolIndex = 0;
+  for (let bits = 1; bits <= 16; bits += 1) {
+    const count = spec.counts[bits - 1] ?? 0;
+    for (let index = 0; index < count; index += 1) {
+      const symbol = spec.symbols[symbolIndex] ?? 0;
+      code[symbol] = next;
+      length[symbol] = bits;
+      next += 1;
+      symbolIndex += 1;
+    }
+    next <<= 1;
+  }
+  return { code, length };
+}
+
+const CODES = {
+  dcLuminance: huffmanCodes(STANDARD_HUFFMAN_TABLES.dcLuminance),
+  dcChrominance: huffmanCodes(STANDARD_HUFFMAN_TABLES.dcChrominance),
+  acLuminance: huffmanCodes(STANDARD_HUFFMAN_TABLES.acLuminance),
+  acChrominance: huffmanCodes(STANDARD_HUFFMAN_TABLES.acChrominance),
+};
+
+/** Zig-zag scan order: ZIGZAG[k] is the natural index of the k-th coefficient (Figure A.6). */
+export const ZIGZAG: readonly number[] = (() => {
+  const order: number[] = [];
+  for (let sum = 0; sum < 15; sum += 1) {
+    const cells: number[] = [];
+    for (let row = 0; row < 8; row += 1) {
+      const column = sum - row;
+      if (column >= 0 && column < 8) cells.push(row * 8 + column);
+    }
+    // Even diagonals run up and right (row falling), odd ones down and left.
+    order.push(...(sum % 2 === 0 ? cells.reverse() : cells));
+  }
+  return order;
+})();
+
+/** DCT basis: BASIS[u * 8 + x] = C(u)/2 · cos((2x + 1)uπ/16), C(0) = 1/√2, else 1 (§A.3.3). */
+const BASIS = (() => {
+  const basis = new Float64Array(64);
+  for (let u = 0; u < 8; u += 1) {
+    const scale = u === 0 ? Math.SQRT1_2 / 2 : 0.5;
+    for (let x = 0; x < 8; x += 1) basis[u * 8 + x] = scale * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
+  }
+  return basis;
+})();
+
+/** Quality 1..100 to the IJG scale factor in percent. */
+function qualityScale(quality: number): number {
+  const q = Math.min(100, Math.max(1, Math.round(quality)));
+  return q < 50 ? Math.floor(5000 / q) : 200 - 2 * q;
+}
+
+function scaledQuantiser(base: readonly number[], quality: number): Uint8Array {
+  const scale = qualityScale(quality);
+  const table = new Uint8Array(64);
+  for (let index = 0; index < 64; index += 1) {
+    table[index] = Math.min(255, Math.max(1, Math.floor(((base[index] ?? 1) * scale + 50) / 100)));
+  }
+  return table;
+}
+
+/** A growable byte buffer with JPEG entropy-coded bit output (0xFF bytes stuffed with 0x00). */
+class JpegWriter {
+  #bytes: Uint8Array;
+  #length = 0;
+  #bitBuffer = 0;
+  #bitCount = 0;
+
+  constructor(capacity: number) {
+    this.#bytes = new Uint8Array(Math.max(1024, capacity));
+  }
+
+  reset(): void {
+    this.#length = 0;
+    this.#bitBuffer = 0;
+    this.#bitCount = 0;
+  }
+
+  #ensure(extra: number): void {
+    if (this.#length + extra <= this.#bytes.length) return;
+    const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#length + extra));
+    grown.set(this.#bytes.subarray(0, this.#length));
+    this.#bytes = grown;
+  }
+
+  byte(value: number): void {
+    this.#ensure(1);
+    this.#bytes[this.#length] = value & 0xff;
+    this.#length += 1;
+  }
+
+  u16(value: number): void {
+    this.byte(value >>> 8);
+    this.byte(value);
+  }
+
+  marker(code: number): void {
+    this.byte(0xff);
+    this.byte(code);
+  }
+
+  /** Append `count` (≤ 16) bits of `value`, most significant first. */
+  bits(value: number, count: number): void {
+    this.#bitBuffer = (this.#bitBuffer << count) | (value & ((1 << count) - 1));
+    this.#bitCount += count;
+    while (this.#bitCount >= 8) {
+      const byte = (this.#bitBuffer >>> (this.#bitCount - 8)) & 0xff;
+      this.byte(byte);
+      if (byte === 0xff) this.byte(0x00);
+      this.#bitCount -= 8;
+      this.#bitBuffer &= (1 << this.#bitCount) - 1;
+    }
+  }
+
+  /** Pad the last byte with 1 bits (§F.1.2.3). */
+  flushBits(): void {
+    if (this.#bitCount > 0) this.bits(0x7f, 8 - this.#bitCount);
+  }
+
+  result(): Uint8Array {
+    return this.#bytes.subarray(0, this.#length);
+  }
+}
+
+/** A full-range Y'CbCr 4:2:0 image: Y is width×height, Cb and Cr ⌈width/2⌉×⌈height/2⌉. */
+export interface YCbCr420Image {
+  width: number;
+  height: number;
+  y: Uint8Array;
+  cb: Uint8Array;
+  cr: Uint8Array;
+}
+
+/** Largest image side a baseline JPEG frame header can carry (16-bit field). */
+const MAX_SIDE = 0xffff;
+
+/**
+ * A reusable baseline JPEG encoder. `encode` returns a view of an internal buffer that stays
+ * valid until the next call.
+ */
+export class BaselineJpegEncoder {
+  readonly quality: number;
+  readonly #luminance: Uint8Array;
+  readonly #chrominance: Uint8Array;
+  readonly #writer = new JpegWriter(64 * 1024);
+  readonly #block = new Float64Array(64);
+  readonly #temp = new Float64Array(64);
+  readonly #coefficients = new Int32Array(64);
+
+  /** @param quality - 1 (smallest) … 100 (best); 85 when absent. */
+  constructor(quality = 85) {
+    this.quality = quality;
+    this.#luminance = scaledQuantiser(LUMINANCE_QUANTISER, quality);
+    this.#chrominance = scaledQuantiser(CHROMINANCE_QUANTISER, quality);
+  }
+
+  /**
+   * Encode one image.
+   *
+   * @throws CameraError INVALID_ARGUMENT when the planes are smaller than the size says.
+   */
+  encode(image: YCbCr420Image): Uint8Array {
+    const { width, height } = image;
+    const chromaWidth = Math.ceil(width / 2);
+    const chromaHeight = Math.ceil(height / 2);
+    const sizeOk = width > 0 && height > 0 && width <= MAX_SIDE && height <= MAX_SIDE;
+    if (!sizeOk || image.y.length < width * height || Math.min(image.cb.length, image.cr.length) < chromaWidth * chromaHeight) {
+      throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, 'the image planes do not match the image size', {
+        expected: `${width}x${height} luma and ${chromaWidth}x${chromaHeight} chroma, sides 1..${MAX_SIDE}`,
+        found: `planes of ${image.y.length}, ${image.cb.length} and ${image.cr.length} bytes`,
+      });
+    }
+
+    const w = this.#writer;
+    w.reset();
+    this.#writeHeaders(width, height);
+
+    const predictors = [0, 0, 0];
+    const mcusAcross = Math.ceil(width / 16);
+    const mcusDown = Math.ceil(height / 16);
+    for (let mcuY = 0; mcuY < mcusDown; mcuY += 1) {
+      for (let mcuX = 0; mcuX < mcusAcross; mcuX += 1) {
+        const x = mcuX * 16;
+        const y = mcuY * 16;
+        predictors[0] = this.#block8(image.y, width, height, x, y, predictors[0] ?? 0, true);
+        predictors[0] = this.#block8(image.y, width, height, x + 8, y, predictors[0] ?? 0, true);
+        predictors[0] = this.#block8(image.y, width, height, x, y + 8, predictors[0] ?? 0, true);
+        predictors[0] = this.#block8(image.y, width, height, x + 8, y + 8, predictors[0] ?? 0, true);
+        predictors[1] = this.#block8(image.cb, chromaWidth, chromaHeight, x / 2, y / 2, predictors[1] ?? 0, false);
+        predictors[2] = this.#block8(image.cr, chromaWidth, chromaHeight, x / 2, y / 2, predictors[2] ?? 0, false);
+      }
+    }
+
+    w.flushBits();
+    w.marker(MARKER.EOI);
+    return w.result();
+  }
+
+  #writeHeaders(width: number, height: number): void {
+    const w = this.#writer;
+    w.marker(MARKER.SOI);
+
+    // APP0 JFIF 1.01, no density, no thumbnail.
+    w.marker(MARKER.APP0);
+    w.u16(16);
+    for (const char of 'JFIF\0') w.byte(char.charCodeAt(0));
+    w.byte(1);
+    w.byte(1);
+    w.byte(0);
+    w.u16(1);
+    w.u16(1);
+    w.byte(0);
+    w.byte(0);
+
+    // DQT: table 0 luminance, table 1 chrominance, 8-bit, zig-zag order.
+    w.marker(MARKER.DQT);
+    w.u16(2 + 2 * 65);
+    for (const [id, table] of [[0, this.#luminance], [1, this.#chrominance]] as const) {
+      w.byte(id);
+      for (let k = 0; k < 64; k += 1) w.byte(table[ZIGZAG[k] ?? 0] ?? 1);
+    }
+
+    // SOF0: 8-bit, three components, Y sampled 2×2, Cb and Cr 1×1 (4:2:0).
+    w.marker(MARKER.SOF0);
+    w.u16(17);
+    w.byte(8);
+    w.u16(height);
+    w.u16(width);
+    w.byte(3);
+    for (const [id, sampling, table] of [[1, 0x22, 0], [2, 0x11, 1], [3, 0x11, 1]] as const) {
+      w.byte(id);
+      w.byte(sampling);
+      w.byte(table);
+    }
+
+    // DHT: the four Annex K.3 tables (class << 4 | id).
+    const tables: Array<[number, HuffmanSpec]> = [
+      [0x00, STANDARD_HUFFMAN_TABLES.dcLuminance],
+      [0x10, STANDARD_HUFFMAN_TABLES.acLuminance],
+      [0x01, STANDARD_HUFFMAN_TABLES.dcChrominance],
+      [0x11, STANDARD_HUFFMAN_TABLES.acChrominance],
+    ];
+    w.marker(MARKER.DHT);
+    w.u16(2 + tables.reduce((sum, [, spec]) => sum + 17 + spec.symbols.length, 0));
+    for (const [id, spec] of tables) {
+      w.byte(id);
+      for (const count of spec.counts) w.byte(count);
+      for (const symbol of spec.symbols) w.byte(symbol);
+    }
+
+    // SOS: all three components, Y with tables 0/0, chroma with 1/1, full spectral range.
+    w.marker(MARKER.SOS);
+    w.u16(12);
+    w.byte(3);
+    for (const [id, tables2] of [[1, 0x00], [2, 0x11], [3, 0x11]] as const) {
+      w.byte(id);
+      w.byte(tables2);
+    }
+    w.byte(0);
+    w.byte(63);
+    w.byte(0);
+  }
+
+  /** Encode the 8×8 block at (x, y) of a plane, replicating edge samples; returns the new DC predictor. */
+  #block8(plane: Uint8Array, width: number, height: number, x: number, y: number, predictor: number, luma: boolean): number {
+    const block = this.#block;
+    let uniform = true;
+    const first = plane[Math.min(y, height - 1) * width + Math.min(x, width - 1)] ?? 0;
+    for (let row = 0; row < 8; row += 1) {
+      const rowStart = Math.min(y + row, height - 1) * width;
+      for (let column = 0; column < 8; column += 1) {
+        const sample = plane[rowStart + Math.min(x + column, width - 1)] ?? 0;
+        block[row * 8 + column] = sample - 128;
+        if (sample !== first) uniform = false;
+      }
+    }
+
+    const quantiser = luma ? this.#luminance : this.#chrominance;
+    const coefficients = this.#coefficients;
+    if (uniform) {
+      coefficients.fill(0);
+      coefficients[0] = Math.round((8 * (first - 128)) / (quantiser[0] ?? 1));
+    } else {
+      this.#forwardDct();
+      for (let k = 0; k < 64; k += 1) {
+        const natural = ZIGZAG[k] ?? 0;
+        coefficients[k] = Math.round((this.#block[natural] ?? 0) / (quantiser[natural] ?? 1));
+      }
+    }
+
+    return this.#writeBlock(coefficients, predictor, luma);
+  }
+
+  /** Separable forward DCT of #block in place: F = B · f · Bᵀ. */
+  #forwardDct(): void {
+    const block = this.#block;
+    const temp = this.#temp;
+    // Rows: temp[row][u] = Σx B[u][x] f[row][x].
+    for (let row = 0; row < 8; row += 1) {
+      for (let u = 0; u < 8; u += 1) {
+        let sum = 0;
+        for (let x = 0; x < 8; x += 1) sum += (BASIS[u * 8 + x] ?? 0) * (block[row * 8 + x] ?? 0);
+        temp[row * 8 + u] = sum;
+      }
+    }
+    // Columns: F[v][u] = Σy B[v][y] temp[y][u].
+    for (let u = 0; u < 8; u += 1) {
+      for (let v = 0; v < 8; v += 1) {
+        let sum = 0;
+        for (let y = 0; y < 8; y += 1) sum += (BASIS[v * 8 + y] ?? 0) * (temp[y * 8 + u] ?? 0);
+        block[v * 8 + u] = sum;
+      }
+    }
+  }
+
+  #writeBlock(coefficients: Int32Array, predictor: number, luma: boolean): number {
+    const w = this.#writer;
+    const dc = luma ? CODES.dcLuminance : CODES.dcChrominance;
+    const ac = luma ? CODES.acLuminance : CODES.acChrominance;
+
+    const value = coefficients[0] ?? 0;
+    const diff = value - predictor;
+    const diffSize = magnitudeBits(diff);
+    w.bits(dc.code[diffSize] ?? 0, dc.length[diffSize] ?? 0);
+    if (diffSize > 0) w.bits(amplitude(diff, diffSize), diffSize);
+
+    let run = 0;
+    for (let k = 1; k < 64; k += 1) {
+      const coefficient = coefficients[k] ?? 0;
+      if (coefficient === 0) {
+        run += 1;
+        continue;
+      }
+      while (run > 15) {
+        w.bits(ac.code[0xf0] ?? 0, ac.length[0xf0] ?? 0);
+        run -= 16;
+      }
+      const size = magnitudeBits(coefficient);
+      const symbol = (run << 4) | size;
+      w.bits(ac.code[symbol] ?? 0, ac.length[symbol] ?? 0);
+      w.bits(amplitude(coefficient, size), size);
+      run = 0;
+    }
+    if (run > 0) w.bits(ac.code[0x00] ?? 0, ac.length[0x00] ?? 0);
+    return value;
+  }
+}
+
+/** SSSS: the number of bits of |value| (§F.1.2.1). */
+function magnitudeBits(value: number): number {
+  let magnitude = Math.abs(value);
+  let bits = 0;
+  while (magnitude > 0) {
+    bits += 1;
+    magnitude >>= 1;
+  }
+  return bits;
+}
+
+/** The additional bits of a value: itself when positive, value − 1 in `size` bits when negative. */
+function amplitude(value: number, size: number): number {
+  return value >= 0 ? value : value + (1 << size) - 1;
+}
