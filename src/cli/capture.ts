@@ -196,7 +196,7 @@ function report(summary: CaptureSummary, json: boolean): void {
     process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     return;
   }
-  const fps = (INTERVAL_UNITS_PER_SECOND / summary.frameInterval).toFixed(2).replace(/\.?0+$/, '');
+  const fps = Number((INTERVAL_UNITS_PER_SECOND / summary.frameInterval).toFixed(2));
   const c = summary.counters;
   process.stdout.write(
     `captured ${summary.files.length} frames of ${summary.pixelFormat} ${summary.width}x${summary.height} ` +

@@ -13,8 +13,7 @@ function hex4(value: number): string {
 
 function fps(interval: number): string {
   if (interval <= 0) return '?';
-  const rate = INTERVAL_UNITS_PER_SECOND / interval;
-  return Number.isInteger(rate) ? String(rate) : rate.toFixed(2).replace(/0+$/, '');
+  return String(Number((INTERVAL_UNITS_PER_SECOND / interval).toFixed(2)));
 }
 
 function rates(intervals: IntervalsInfo): string {

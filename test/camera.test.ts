@@ -1,0 +1,146 @@
+/**
+ * The driver end to end on emulated twins of the real cameras: open, negotiate, select the
+ * alternate setting, stream, assemble, stop, close — through the W3C USBDevice interface.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+
+import { UvcCamera } from '../src/camera/uvc-camera.js';
+import { CameraErrorCode, isCameraError } from '../src/errors.js';
+import type { Frame } from '../src/stream/frame.js';
+import { loadEmulatedCamera } from '../src/usb/emulated-files.js';
+import { createVirtualCamera } from '../src/usb/virtual-camera.js';
+import type { EmulatedCamera } from '../src/usb/emulated.js';
+import { rawDescriptorsDir } from './fixtures.js';
+
+/** Collect `count` frames (copied out, then released) or fail after `ms`. */
+async function collectFrames(
+  camera: UvcCamera,
+  request: Parameters<UvcCamera['startStream']>[0],
+  count: number,
+  ms = 10_000,
+) {
+  const frames: Array<{ data: Uint8Array; sequence: number; pts: number | undefined }> = [];
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const stream = await camera.startStream(request, (frame: Frame) => {
+    if (frames.length < count) frames.push({ data: frame.data.slice(), sequence: frame.sequence, pts: frame.pts });
+    frame.release();
+    if (frames.length === count) resolveDone();
+  });
+  const timer = setTimeout(resolveDone, ms);
+  await done;
+  clearTimeout(timer);
+  await stream.stop();
+  return { frames, stream };
+}
+
+const cameras = readdirSync(rawDescriptorsDir)
+  .filter((name) => name.endsWith('.config.bin'))
+  .sort();
+
+describe('every real camera streams through its emulated twin', () => {
+  it('finds the raw configurations', () => {
+    expect(cameras.length).toBeGreaterThanOrEqual(9);
+  });
+
+  for (const name of cameras) {
+    it(`${name}: default format, then every format once`, async () => {
+      const device = await loadEmulatedCamera(join(rawDescriptorsDir, name), { pace: 'asap' });
+      const camera = await UvcCamera.open(device);
+      try {
+        const formats = camera.videoFunction.streaming.flatMap((vs) =>
+          vs.formats.map((format) => ({ vs, format })),
+        );
+        expect(formats.length).toBeGreaterThan(0);
+
+        for (const { vs, format } of formats) {
+          const frame = format.frames.find((f) => f.bFrameIndex === format.bDefaultFrameIndex) ?? format.frames[0]!;
+          const { frames, stream } = await collectFrames(
+            camera,
+            { interfaceNumber: vs.bInterfaceNumber, pixelFormat: format.pixelFormat, width: frame.wWidth, height: frame.wHeight },
+            2,
+          );
+          expect(frames, `${format.pixelFormat} ${frame.wWidth}x${frame.wHeight}`).toHaveLength(2);
+          const counters = stream.counters();
+          expect(counters.framesError + counters.framesWrongSize + counters.framesOverflow).toBe(0);
+          expect(frames[1]!.sequence).toBeGreaterThan(frames[0]!.sequence);
+
+          if (format.kind === 'uncompressed') {
+            const bytes = (frame.wWidth * frame.wHeight * (format.bBitsPerPixel ?? 16)) / 8;
+            for (const f of frames) expect(f.data.length).toBe(bytes);
+          }
+          if (format.pixelFormat === 'MJPEG') {
+            const meta = await sharp(frames[0]!.data).metadata();
+            expect([meta.width, meta.height]).toEqual([frame.wWidth, frame.wHeight]);
+          }
+          // The setting chosen is one the interface has, and its endpoint type matches the descriptors.
+          const alt = vs.alternateSettings.find((a) => a.bAlternateSetting === stream.setting.bAlternateSetting);
+          expect(alt?.endpoints).toContainEqual(stream.setting.endpoint);
+        }
+      } finally {
+        await camera.close();
+      }
+    });
+  }
+});
+
+describe('the driver on the virtual camera', () => {
+  it('streams YUYV over isochronous transfers and MJPEG over bulk, with PTS', async () => {
+    for (const transfer of ['isochronous', 'bulk'] as const) {
+      const device = await createVirtualCamera({ pace: 'asap', transfer });
+      const camera = await UvcCamera.open(device);
+      try {
+        for (const pixelFormat of ['YUYV', 'MJPEG']) {
+          const { frames, stream } = await collectFrames(camera, { pixelFormat, width: 320, height: 240 }, 3);
+          expect(frames).toHaveLength(3);
+          expect(stream.setting.endpoint.transferType).toBe(transfer);
+          expect(frames.every((f) => f.pts !== undefined)).toBe(true);
+          if (pixelFormat === 'YUYV') expect(frames[0]!.data.length).toBe(320 * 240 * 2);
+        }
+      } finally {
+        await camera.close();
+      }
+    }
+  });
+
+  it('refuses what the camera does not offer with 7400101 and the choices', async () => {
+    const camera = await UvcCamera.open(await createVirtualCamera({ pace: 'asap' }));
+    try {
+      await expect(camera.startStream({ pixelFormat: 'H264' }, (f) => f.release())).rejects.toMatchObject({
+        code: CameraErrorCode.INVALID_ARGUMENT,
+      });
+      await expect(camera.startStream({ width: 123, height: 45 }, (f) => f.release())).rejects.toThrow(/123x45/);
+    } finally {
+      await camera.close();
+    }
+  });
+
+  it('refuses a second stream with 7400102 and streams again after stop', async () => {
+    const camera = await UvcCamera.open(await createVirtualCamera({ pace: 'asap' }));
+    try {
+      const first = await camera.startStream({}, (f) => f.release());
+      await expect(camera.startStream({}, (f) => f.release())).rejects.toMatchObject({
+        code: CameraErrorCode.OPERATION_NOT_ALLOWED,
+      });
+      await first.stop();
+      const { frames } = await collectFrames(camera, {}, 2);
+      expect(frames).toHaveLength(2);
+    } finally {
+      await camera.close();
+    }
+  });
+
+  it('reports an unplugged camera through onError with 7400201', async () => {
+    const device: EmulatedCamera = await createVirtualCamera({ pace: 'asap' });
+    const camera = await UvcCamera.open(device);
+    const failure = new Promise<unknown>((resolve) => {
+      void camera.startStream({}, (f) => f.release(), { onError: resolve }).then(() => device.disconnect());
+    });
+    const error = await failure;
+    expect(isCameraError(error, CameraErrorCode.SERVICE_FATAL_ERROR)).toBe(true);
+    await camera.close();
+  });
+});
