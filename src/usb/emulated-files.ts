@@ -32,13 +32,21 @@ export interface DescriptorFiles {
 }
 
 /** Options of {@link loadEmulatedCamera}: everything but the descriptors. */
-export type LoadEmulatedCameraOptions = Omit<EmulatedCameraOptions, 'configuration' | 'device' | 'otherSpeedConfiguration'>;
+export type LoadEmulatedCameraOptions = Omit<
+  EmulatedCameraOptions,
+  'configuration' | 'device' | 'otherSpeedConfiguration'
+>;
 
 /** The largest file accepted: descriptors are at most 64 KiB, reports a few hundred KiB. */
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 /** File name endings of the raw descriptor family. */
-const SUFFIX = { CONFIG: '.config.bin', DEVICE: '.device.bin', OTHER_SPEED: '.other_speed_config.bin', BIN: '.bin' } as const;
+const SUFFIX = {
+  CONFIG: '.config.bin',
+  DEVICE: '.device.bin',
+  OTHER_SPEED: '.other_speed_config.bin',
+  BIN: '.bin',
+} as const;
 
 /** A device descriptor is 18 bytes; configurations start with a 9-byte header. */
 const DEVICE_DESCRIPTOR_LENGTH = 18;
@@ -50,7 +58,8 @@ const USBTREEVIEW_MARK = 'Data (HexDump)';
 const LSUSB_MARK = /^\s*Device Descriptor:\s*$/m;
 
 /** A string field (`iProduct : 0x02 …`) followed by its US-English text on the next line. */
-const USBTREEVIEW_STRING = /^\s*i[A-Za-z]+\s*:\s*0x([0-9A-Fa-f]{1,2})\b[^\n]*\r?\n\s*Language 0x0409\s*:\s*"([^"\n]*)"/gm;
+const USBTREEVIEW_STRING =
+  /^\s*i[A-Za-z]+\s*:\s*0x([0-9A-Fa-f]{1,2})\b[^\n]*\r?\n\s*Language 0x0409\s*:\s*"([^"\n]*)"/gm;
 
 async function readLimited(path: string): Promise<Uint8Array> {
   let size: number;
@@ -64,7 +73,8 @@ async function readLimited(path: string): Promise<Uint8Array> {
     });
   }
   if (size > MAX_FILE_BYTES) {
-    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, `descriptor file ${path} is too large`, {
+    const message = `descriptor file ${path} is too large`;
+    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, message, {
       expected: `at most ${MAX_FILE_BYTES} bytes`,
       found: `${size} bytes`,
     });
@@ -89,11 +99,13 @@ function sibling(path: string, suffix: string): string {
 }
 
 function isConfiguration(bytes: Uint8Array): boolean {
-  return bytes.length >= CONFIG_HEADER_LENGTH && bytes[0] === CONFIG_HEADER_LENGTH && bytes[1] === USB_DT.CONFIGURATION;
+  const header = bytes[0] === CONFIG_HEADER_LENGTH && bytes[1] === USB_DT.CONFIGURATION;
+  return bytes.length >= CONFIG_HEADER_LENGTH && header;
 }
 
 function isDevice(bytes: Uint8Array): boolean {
-  return bytes.length === DEVICE_DESCRIPTOR_LENGTH && bytes[0] === DEVICE_DESCRIPTOR_LENGTH && bytes[1] === USB_DT.DEVICE;
+  const header = bytes[0] === DEVICE_DESCRIPTOR_LENGTH && bytes[1] === USB_DT.DEVICE;
+  return bytes.length === DEVICE_DESCRIPTOR_LENGTH && header;
 }
 
 /** The strings a UsbTreeView report shows under its `i…` fields, by index. */
@@ -116,7 +128,9 @@ export async function loadDescriptorFile(path: string): Promise<DescriptorFiles>
 
   if (isConfiguration(bytes)) {
     const device = await readIfPresent(sibling(path, SUFFIX.DEVICE));
-    const otherSpeed = path.endsWith(SUFFIX.OTHER_SPEED) ? undefined : await readIfPresent(sibling(path, SUFFIX.OTHER_SPEED));
+    const otherSpeed = path.endsWith(SUFFIX.OTHER_SPEED)
+      ? undefined
+      : await readIfPresent(sibling(path, SUFFIX.OTHER_SPEED));
     return {
       configuration: bytes,
       ...(device && isDevice(device) ? { device } : {}),
@@ -125,10 +139,14 @@ export async function loadDescriptorFile(path: string): Promise<DescriptorFiles>
   }
 
   if (isDevice(bytes)) {
-    const configuration = await readIfPresent(sibling(path, SUFFIX.CONFIG));
-    if (configuration && isConfiguration(configuration)) return { ...(await loadDescriptorFile(sibling(path, SUFFIX.CONFIG))), device: bytes };
-    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, `${path} is a device descriptor without a configuration beside it`, {
-      expected: sibling(path, SUFFIX.CONFIG),
+    const configPath = sibling(path, SUFFIX.CONFIG);
+    const configuration = await readIfPresent(configPath);
+    if (configuration && isConfiguration(configuration)) {
+      return { ...(await loadDescriptorFile(configPath)), device: bytes };
+    }
+    const message = `${path} is a device descriptor without a configuration beside it`;
+    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, message, {
+      expected: configPath,
       found: 'no such file',
     });
   }
@@ -140,15 +158,22 @@ export async function loadDescriptorFile(path: string): Promise<DescriptorFiles>
     return {
       configuration: report.configuration,
       ...(report.device ? { device: report.device } : {}),
-      ...(report.otherSpeedConfiguration ? { otherSpeedConfiguration: report.otherSpeedConfiguration } : {}),
+      ...(report.otherSpeedConfiguration
+        ? { otherSpeedConfiguration: report.otherSpeedConfiguration }
+        : {}),
       ...(Object.keys(strings).length > 0 ? { strings } : {}),
     };
   }
 
-  // TODO: lsusb -v dumps hold decoded fields only; rebuilding bytes from them needs an lsusb parser.
-  throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, `${path} holds no descriptor bytes webuvc can read`, {
+  // TODO: lsusb -v dumps hold decoded fields only; reading them needs an lsusb parser, whose
+  // model writeConfiguration (uvc/descriptor-builder.ts) could turn into bytes.
+  const found = LSUSB_MARK.test(text)
+    ? 'an lsusb -v dump (decoded fields, no bytes)'
+    : `${bytes.length} bytes of something else`;
+  const message = `${path} holds no descriptor bytes webuvc can read`;
+  throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, message, {
     expected: 'a raw configuration descriptor (.bin) or a UsbTreeView report',
-    found: LSUSB_MARK.test(text) ? 'an lsusb -v dump (decoded fields, no bytes)' : `${bytes.length} bytes of something else`,
+    found,
   });
 }
 
@@ -158,13 +183,19 @@ export async function loadDescriptorFile(path: string): Promise<DescriptorFiles>
  * @throws CameraError INVALID_ARGUMENT when the file cannot be read; DEVICE_DISABLED when its
  *   descriptors do not describe a camera.
  */
-export async function loadEmulatedCamera(path: string, options: LoadEmulatedCameraOptions = {}): Promise<EmulatedCamera> {
+export async function loadEmulatedCamera(
+  path: string,
+  options: LoadEmulatedCameraOptions = {},
+): Promise<EmulatedCamera> {
   const files = await loadDescriptorFile(path);
   return new EmulatedCamera({
     ...options,
     configuration: files.configuration,
     ...(files.device ? { device: files.device } : {}),
-    ...(files.otherSpeedConfiguration ? { otherSpeedConfiguration: files.otherSpeedConfiguration } : {}),
+    ...(files.otherSpeedConfiguration
+      ? { otherSpeedConfiguration: files.otherSpeedConfiguration }
+      : {}),
+
     strings: { ...(files.strings ?? {}), ...(options.strings ?? {}) },
   });
 }

@@ -17,7 +17,12 @@
  */
 
 import { UVC_REQ, UVC_REQUEST_ERROR, VS_CONTROL } from '../uvc/constants.js';
-import type { FormatDescriptor, FrameDescriptor, FrameIntervals, VideoStreamingInterface } from '../uvc/model.js';
+import type {
+  FormatDescriptor,
+  FrameDescriptor,
+  FrameIntervals,
+  VideoStreamingInterface,
+} from '../uvc/model.js';
 import type { ControlOutcome } from './emulated-controls.js';
 
 /** Offsets of the probe/commit fields the emulator reads or writes (UVC 1.5 Table 4-75). */
@@ -90,7 +95,8 @@ export type StreamingTransport =
 const stall = (errorCode: number): ControlOutcome => ({ status: 'stall', errorCode });
 
 function read32(bytes: Uint8Array, offset: number): number {
-  return ((bytes[offset] ?? 0) | ((bytes[offset + 1] ?? 0) << 8) | ((bytes[offset + 2] ?? 0) << 16)) + (bytes[offset + 3] ?? 0) * 0x1000000;
+  const byte = (index: number): number => bytes[offset + index] ?? 0;
+  return (byte(0) | (byte(1) << 8) | (byte(2) << 16)) + byte(3) * 0x1000000;
 }
 
 function write16(bytes: Uint8Array, offset: number, value: number): void {
@@ -117,7 +123,9 @@ export function nearestInterval(frame: FrameDescriptor, wanted: number): number 
     return Math.min(intervals.max, intervals.min + steps * step);
   }
   let best = intervals.values[0] ?? frame.dwDefaultFrameInterval;
-  for (const value of intervals.values) if (Math.abs(value - wanted) < Math.abs(best - wanted)) best = value;
+  for (const value of intervals.values) {
+    if (Math.abs(value - wanted) < Math.abs(best - wanted)) best = value;
+  }
   return best;
 }
 
@@ -133,7 +141,11 @@ function intervalBounds(frame: FrameDescriptor): { shortest: number; longest: nu
  * (width × height × bits per pixel / 8 for uncompressed ones), the bytes dwMaxBitRate allows
  * in one interval for frame-based ones.
  */
-export function maxVideoFrameSize(format: FormatDescriptor, frame: FrameDescriptor, interval: number): number {
+export function maxVideoFrameSize(
+  format: FormatDescriptor,
+  frame: FrameDescriptor,
+  interval: number,
+): number {
   if (format.kind === 'uncompressed' && format.bBitsPerPixel) {
     return Math.ceil((frame.wWidth * frame.wHeight * format.bBitsPerPixel) / 8);
   }
@@ -152,7 +164,12 @@ export class ProbeCommit {
   #probe: Uint8Array;
   #commit: Uint8Array | undefined;
 
-  constructor(vs: VideoStreamingInterface, bcdUVC: number, clockFrequency: number, transport: StreamingTransport) {
+  constructor(
+    vs: VideoStreamingInterface,
+    bcdUVC: number,
+    clockFrequency: number,
+    transport: StreamingTransport,
+  ) {
     this.length = probeLengthOf(bcdUVC);
     this.#vs = vs;
     this.#clockFrequency = clockFrequency;
@@ -169,8 +186,7 @@ export class ProbeCommit {
   /** The committed stream, once a SET_CUR(COMMIT) succeeded. */
   committed(): CommittedStream | undefined {
     if (!this.#commit) return undefined;
-    const format = this.#vs.formats.find((f) => f.bFormatIndex === this.#commit?.[PROBE.bFormatIndex]);
-    const frame = format?.frames.find((f) => f.bFrameIndex === this.#commit?.[PROBE.bFrameIndex]);
+    const { format, frame } = this.#lookup(this.#commit);
     if (!format || !frame) return undefined;
     return {
       format,
@@ -205,9 +221,12 @@ export class ProbeCommit {
         return { status: 'ok', data: Uint8Array.of(INFO_GET_SET) };
       case UVC_REQ.GET_LEN:
         return { status: 'ok', data: Uint8Array.of(this.length & 0xff, this.length >> 8) };
-      case UVC_REQ.GET_CUR:
-        return { status: 'ok', data: (isProbe ? this.#probe : (this.#commit ?? this.#defaults())).slice() };
+      case UVC_REQ.GET_CUR: {
+        const current = isProbe ? this.#probe : (this.#commit ?? this.#defaults());
+        return { status: 'ok', data: current.slice() };
+      }
       case UVC_REQ.SET_CUR:
+
         return this.#set(isProbe, data);
       case UVC_REQ.GET_DEF:
       case UVC_REQ.GET_MIN:
@@ -224,12 +243,11 @@ export class ProbeCommit {
   #set(isProbe: boolean, data: Uint8Array | undefined): ControlOutcome {
     if (!data || data.length < this.length) return stall(UVC_REQUEST_ERROR.INVALID_REQUEST);
     const proposal = data.slice(0, this.length);
-    const format = this.#vs.formats.find((f) => f.bFormatIndex === proposal[PROBE.bFormatIndex]);
-    if (!format) return stall(UVC_REQUEST_ERROR.OUT_OF_RANGE);
-    const frame = format.frames.find((f) => f.bFrameIndex === proposal[PROBE.bFrameIndex]);
-    if (!frame) return stall(UVC_REQUEST_ERROR.OUT_OF_RANGE);
+    const { format, frame } = this.#lookup(proposal);
+    if (!format || !frame) return stall(UVC_REQUEST_ERROR.OUT_OF_RANGE);
 
-    const negotiated = this.#negotiate(proposal, format, frame, read32(proposal, PROBE.dwFrameInterval));
+    const wanted = read32(proposal, PROBE.dwFrameInterval);
+    const negotiated = this.#negotiate(proposal, format, frame, wanted);
     if (isProbe) this.#probe = negotiated;
     else this.#commit = negotiated;
     return { status: 'ok' };
@@ -239,23 +257,32 @@ export class ProbeCommit {
   #bound(request: number): Uint8Array {
     if (request === UVC_REQ.GET_DEF) return this.#defaults();
 
-    const format = this.#vs.formats.find((f) => f.bFormatIndex === this.#probe[PROBE.bFormatIndex]);
-    const frame = format?.frames.find((f) => f.bFrameIndex === this.#probe[PROBE.bFrameIndex]);
+    const { format, frame } = this.#lookup(this.#probe);
     if (!format || !frame) return new Uint8Array(this.length);
     if (request === UVC_REQ.GET_RES) {
       const resolution = new Uint8Array(this.length);
-      write32(resolution, PROBE.dwFrameInterval, frame.intervals.kind === 'continuous' ? frame.intervals.step : 0);
+      const step = frame.intervals.kind === 'continuous' ? frame.intervals.step : 0;
+      write32(resolution, PROBE.dwFrameInterval, step);
       return resolution;
     }
     const { shortest, longest } = intervalBounds(frame);
-    return this.#negotiate(this.#probe.slice(), format, frame, request === UVC_REQ.GET_MIN ? shortest : longest);
+    const interval = request === UVC_REQ.GET_MIN ? shortest : longest;
+    return this.#negotiate(this.#probe.slice(), format, frame, interval);
+  }
+
+  /** The format and frame a probe structure names, when they exist. */
+  #lookup(bytes: Uint8Array | undefined): { format?: FormatDescriptor; frame?: FrameDescriptor } {
+    const format = this.#vs.formats.find((f) => f.bFormatIndex === bytes?.[PROBE.bFormatIndex]);
+    const frame = format?.frames.find((f) => f.bFrameIndex === bytes?.[PROBE.bFrameIndex]);
+    return { ...(format ? { format } : {}), ...(frame ? { frame } : {}) };
   }
 
   /** The default probe: format 1, its default frame, that frame's default interval. */
   #defaults(): Uint8Array {
     const bytes = new Uint8Array(this.length);
     const format = this.#vs.formats[0];
-    const frame = format?.frames.find((f) => f.bFrameIndex === format.bDefaultFrameIndex) ?? format?.frames[0];
+    const frame =
+      format?.frames.find((f) => f.bFrameIndex === format.bDefaultFrameIndex) ?? format?.frames[0];
     if (!format || !frame) return bytes;
     write16(bytes, PROBE.bmHint, HINT_FRAME_INTERVAL);
     bytes[PROBE.bFormatIndex] = format.bFormatIndex;
@@ -264,7 +291,12 @@ export class ProbeCommit {
   }
 
   /** Fill in what the device decides, in place; returns `bytes`. */
-  #negotiate(bytes: Uint8Array, format: FormatDescriptor, frame: FrameDescriptor, wantedInterval: number): Uint8Array {
+  #negotiate(
+    bytes: Uint8Array,
+    format: FormatDescriptor,
+    frame: FrameDescriptor,
+    wantedInterval: number,
+  ): Uint8Array {
     const interval = nearestInterval(frame, wantedInterval);
     write32(bytes, PROBE.dwFrameInterval, interval);
 
@@ -278,7 +310,11 @@ export class ProbeCommit {
     write16(bytes, PROBE.wCompQuality, Math.min(MAX_COMP_QUALITY, quality));
     write16(bytes, PROBE.wDelay, DEVICE_DELAY_MS);
     write32(bytes, PROBE.dwMaxVideoFrameSize, maxVideoFrameSize(format, frame, interval));
-    const payload = this.#transport.kind === 'isochronous' ? this.#transport.maxBytesPerInterval : this.#transport.payloadSize;
+    const payload =
+      this.#transport.kind === 'isochronous'
+        ? this.#transport.maxBytesPerInterval
+        : this.#transport.payloadSize;
+
     write32(bytes, PROBE.dwMaxPayloadTransferSize, payload);
 
     // UVC 1.1 and 1.5 fields, present when the structure is long enough.

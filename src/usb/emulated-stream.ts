@@ -42,13 +42,25 @@ const TWO_POW_32 = 0x1_0000_0000;
 /** What isochronous packets without video carry. */
 export type IdlePackets = 'header' | 'empty';
 
+/** What a {@link FrameStream} needs besides the committed stream. */
+export interface FrameStreamOptions {
+  source: PayloadSource;
+  /** dwClockFrequency of the VideoControl header, in Hz. */
+  clockFrequency: number;
+  /** Device time at which streaming started (the first capture), in ms. */
+  startMs: number;
+  idle: IdlePackets;
+}
+
 /** One committed stream's frame and payload state. */
+
 export class FrameStream {
   readonly committed: CommittedStream;
   readonly #source: PayloadSource;
   readonly #startMs: number;
   readonly #intervalMs: number;
   readonly #ticksPerMs: number;
+  readonly #idle: IdlePackets;
   /** The next sensor frame to capture. */
   #nextCapture = 0;
   /** The frame being sent, its offset and its capture time. */
@@ -59,12 +71,14 @@ export class FrameStream {
   #framesSent = 0;
   #errorPayloads = 0;
 
-  constructor(committed: CommittedStream, source: PayloadSource, clockFrequency: number, startMs: number) {
+  constructor(committed: CommittedStream, options: FrameStreamOptions) {
     this.committed = committed;
-    this.#source = source;
-    this.#startMs = startMs;
+    this.#source = options.source;
+    this.#startMs = options.startMs;
     this.#intervalMs = Math.max(1, committed.dwFrameInterval) / INTERVAL_UNITS_PER_MS;
-    this.#ticksPerMs = (clockFrequency > 0 ? clockFrequency : FALLBACK_CLOCK_HZ) / 1000;
+    const hertz = options.clockFrequency > 0 ? options.clockFrequency : FALLBACK_CLOCK_HZ;
+    this.#ticksPerMs = hertz / 1000;
+    this.#idle = options.idle;
   }
 
   /** Frames completed so far (EOF sent). */
@@ -88,14 +102,16 @@ export class FrameStream {
   }
 
   /**
-   * Write the payload sent at device time `nowMs` into `target` at `offset`, with at most
-   * `capacity` bytes (header included). Returns the bytes written: a data payload, a
-   * header-only idle payload, or 0 (no frame due and `idle` is `'empty'`, or no room).
+   * Write the payload sent at device time `nowMs` at the start of `target`, with at most
+   * `target.length` bytes (header included). Returns the bytes written: a data payload, a
+   * header-only idle payload, or 0 (no frame due and idle packets are empty, or no room).
    */
-  writePayload(target: Uint8Array, offset: number, capacity: number, nowMs: number, idle: IdlePackets): number {
+  writePayload(target: Uint8Array, nowMs: number): number {
+    const capacity = target.length;
+    const offset = 0;
     if (capacity < PAYLOAD_HEADER_LENGTH) return 0;
     if (!this.#frame && !this.#capture(nowMs)) {
-      if (idle === 'empty') return 0;
+      if (this.#idle === 'empty') return 0;
       this.#writeHeader(target, offset, nowMs, false);
       return PAYLOAD_HEADER_LENGTH;
     }
@@ -119,7 +135,8 @@ export class FrameStream {
   lose(capacity: number, nowMs: number): void {
     if (!this.#frame && !this.#capture(nowMs)) return;
     const frame = this.#frame ?? new Uint8Array(0);
-    this.#offset = Math.min(frame.length, this.#offset + Math.max(0, capacity - PAYLOAD_HEADER_LENGTH));
+    const lost = Math.max(0, capacity - PAYLOAD_HEADER_LENGTH);
+    this.#offset = Math.min(frame.length, this.#offset + lost);
     if (this.#offset >= frame.length) {
       this.#frame = undefined;
       this.#fid ^= 1;

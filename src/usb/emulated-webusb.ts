@@ -10,7 +10,9 @@
  */
 
 import { CameraError, CameraErrorCode } from '../errors.js';
+import { readU16LE } from '../uvc/bytes.js';
 import { USB_DT } from '../uvc/constants.js';
+
 
 /** Offsets of the standard descriptors read here (USB 2.0 Tables 9-10, 9-12 and 9-13). */
 const CONFIG = { LENGTH: 9, bConfigurationValue: 5, iConfiguration: 6, bmAttributes: 7 } as const;
@@ -23,7 +25,13 @@ const INTERFACE = {
   bInterfaceProtocol: 7,
   iInterface: 8,
 } as const;
-const ENDPOINT = { LENGTH: 7, bEndpointAddress: 2, bmAttributes: 3, wMaxPacketSize: 4, bInterval: 6 } as const;
+const ENDPOINT = {
+  LENGTH: 7,
+  bEndpointAddress: 2,
+  bmAttributes: 3,
+  wMaxPacketSize: 4,
+  bInterval: 6,
+} as const;
 
 /** bEndpointAddress bits (USB 2.0 §9.6.6). */
 export const ENDPOINT_ADDRESS = { NUMBER_MASK: 0x0f, DIRECTION_IN: 0x80 } as const;
@@ -71,7 +79,7 @@ export function walkConfiguration(config: Uint8Array): RawConfiguration {
   if (config.length < CONFIG.LENGTH || config[1] !== USB_DT.CONFIGURATION) {
     throw new CameraError(CameraErrorCode.DEVICE_DISABLED, 'not a configuration descriptor', {
       expected: `at least ${CONFIG.LENGTH} bytes starting with bDescriptorType 0x02`,
-      found: `${config.length} bytes starting ${Array.from(config.subarray(0, 2), (b) => b.toString(16)).join(' ')}`,
+      found: `${config.length} bytes of type ${config[1] ?? 'none'}`,
     });
   }
 
@@ -98,7 +106,7 @@ export function walkConfiguration(config: Uint8Array): RawConfiguration {
       current.endpoints.push({
         bEndpointAddress: config[offset + ENDPOINT.bEndpointAddress] ?? 0,
         bmAttributes: config[offset + ENDPOINT.bmAttributes] ?? 0,
-        wMaxPacketSize: (config[offset + ENDPOINT.wMaxPacketSize] ?? 0) | ((config[offset + ENDPOINT.wMaxPacketSize + 1] ?? 0) << 8),
+        wMaxPacketSize: readU16LE(config, offset + ENDPOINT.wMaxPacketSize),
         bInterval: config[offset + ENDPOINT.bInterval] ?? 0,
       });
     }
@@ -138,7 +146,8 @@ class EmulatedEndpoint implements USBEndpoint {
 
   constructor(endpoint: RawEndpoint) {
     this.endpointNumber = endpoint.bEndpointAddress & ENDPOINT_ADDRESS.NUMBER_MASK;
-    this.direction = (endpoint.bEndpointAddress & ENDPOINT_ADDRESS.DIRECTION_IN) !== 0 ? 'in' : 'out';
+    const inward = (endpoint.bEndpointAddress & ENDPOINT_ADDRESS.DIRECTION_IN) !== 0;
+    this.direction = inward ? 'in' : 'out';
     this.type = endpointType(endpoint);
     this.packetSize = endpoint.wMaxPacketSize & PACKET_SIZE_MASK;
   }
@@ -167,15 +176,21 @@ class EmulatedInterface implements USBInterface {
   readonly alternates: USBAlternateInterface[];
   readonly #state: InterfaceStateView;
 
-  constructor(interfaceNumber: number, alternates: RawAlternate[], strings: ReadonlyMap<number, string>, state: InterfaceStateView) {
+  constructor(
+    interfaceNumber: number,
+    alternates: RawAlternate[],
+    strings: ReadonlyMap<number, string>,
+    state: InterfaceStateView,
+  ) {
     this.interfaceNumber = interfaceNumber;
-    this.alternates = alternates.map((alternate) => new EmulatedAlternateInterface(alternate, strings));
+    this.alternates = alternates.map((raw) => new EmulatedAlternateInterface(raw, strings));
     this.#state = state;
   }
 
   get alternate(): USBAlternateInterface {
     const wanted = this.#state.currentAlternate(this.interfaceNumber);
-    const found = this.alternates.find((alternate) => alternate.alternateSetting === wanted) ?? this.alternates[0];
+    const found = this.alternates.find((a) => a.alternateSetting === wanted) ?? this.alternates[0];
+
     if (!found) throw new DOMException('The interface has no alternate setting.', 'NotFoundError');
     return found;
   }
@@ -190,7 +205,11 @@ class EmulatedConfiguration implements USBConfiguration {
   readonly configurationName: string | null;
   readonly interfaces: USBInterface[];
 
-  constructor(raw: RawConfiguration, strings: ReadonlyMap<number, string>, state: InterfaceStateView) {
+  constructor(
+    raw: RawConfiguration,
+    strings: ReadonlyMap<number, string>,
+    state: InterfaceStateView,
+  ) {
     this.configurationValue = raw.bConfigurationValue;
     this.configurationName = strings.get(raw.iConfiguration) ?? null;
     this.interfaces = [...raw.interfaces.entries()]

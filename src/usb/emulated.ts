@@ -25,11 +25,24 @@
  * @packageDocumentation
  */
 
-import { CameraError, CameraErrorCode } from '../errors.js';
-import { USB_DT, USB_REQ, UVC_REQ, UVC_REQUEST_ERROR, VC_CONTROL, VS_CONTROL } from '../uvc/constants.js';
+import {
+  CC_VIDEO,
+  USB_DT,
+  USB_REQ,
+  UVC_REQ,
+  UVC_REQUEST_ERROR,
+  VC_CONTROL,
+  VS_CONTROL,
+} from '../uvc/constants.js';
 import { compositeDeviceDescriptor, writeDeviceDescriptor } from '../uvc/descriptor-builder.js';
 import { parseConfiguration, parseDeviceDescriptor } from '../uvc/descriptors.js';
-import type { CameraModel, DeviceDescriptor, EndpointInfo, VideoFunction, VideoStreamingInterface } from '../uvc/model.js';
+import type {
+  CameraModel,
+  DeviceDescriptor,
+  EndpointInfo,
+  VideoFunction,
+  VideoStreamingInterface,
+} from '../uvc/model.js';
 import { EmulatedControls, type ControlOutcome } from './emulated-controls.js';
 import { ProbeCommit } from './emulated-probe.js';
 import { FrameStream, PAYLOAD_HEADER_LENGTH, type IdlePackets } from './emulated-stream.js';
@@ -77,7 +90,7 @@ export interface EmulatedCameraOptions {
   device?: Uint8Array;
   /** String descriptors by index (manufacturer, product, serial, interface names). */
   strings?: Record<number, string>;
-  /** The other-speed configuration (GET_DESCRIPTOR(OTHER_SPEED_CONFIGURATION)); STALL when absent. */
+  /** The answer to GET_DESCRIPTOR(OTHER_SPEED_CONFIGURATION); a STALL when absent. */
   otherSpeedConfiguration?: Uint8Array;
   /** Frame content; the moving test pattern ({@link createPatternSource}) when absent. */
   payloads?: PayloadSource;
@@ -87,7 +100,7 @@ export interface EmulatedCameraOptions {
   clock?: () => number;
   /** `'realtime'` (default) or `'asap'`. */
   pace?: EmulatedPace;
-  /** Bus speed; guessed from the descriptors when absent (64-byte bulk: full; companions: super). */
+  /** Bus speed; guessed when absent (64-byte bulk packets: full; SS companions: super). */
   speed?: EmulatedSpeed;
   /** dwMaxPayloadTransferSize on bulk interfaces, header included; 32768 when absent. */
   bulkPayloadSize?: number;
@@ -110,7 +123,11 @@ const MAX_TRANSFER_BYTES = 64 * 1024 * 1024;
 const MAX_CONTROL_LENGTH = 0xffff;
 
 /** Approximate bulk throughput in bytes per ms at each speed (bus maximum less overhead). */
-const BULK_BYTES_PER_MS: Record<EmulatedSpeed, number> = { full: 1_000, high: 40_000, super: 400_000 };
+const BULK_BYTES_PER_MS: Record<EmulatedSpeed, number> = {
+  full: 1_000,
+  high: 40_000,
+  super: 400_000,
+};
 
 /** Milliseconds per (micro)frame: 1 ms at full speed, 125 µs at high and SuperSpeed. */
 const SERVICE_INTERVAL_MS: Record<EmulatedSpeed, number> = { full: 1, high: 0.125, super: 0.125 };
@@ -120,6 +137,13 @@ const FULL_SPEED_BULK_PACKET = 64;
 
 /** In asap mode, every this many transfers yield to the event loop. */
 const ASAP_YIELD_EVERY = 16;
+
+/** Device qualifier length (USB 2.0 §9.6.2); devices of bcdUSB 2.00 and later have one. */
+const DEVICE_QUALIFIER_LENGTH = 10;
+const BCD_USB_2 = 0x0200;
+
+/** wMaxPacketSize bits 10..0: the packet size (USB 2.0 §9.6.6). */
+const PACKET_SIZE_MASK = 0x7ff;
 
 /** GET_STATUS bits (USB 2.0 §9.4.5): device self powered, endpoint halted. */
 const STATUS = { SELF_POWERED: 0x01, HALTED: 0x01 } as const;
@@ -131,7 +155,10 @@ const ENDPOINT_HALT = 0x00;
 
 /** String descriptor 0: the supported language IDs (US English). */
 const LANGUAGE_ID_US_ENGLISH = 0x0409;
+/** String descriptor 0 holds one language ID: 4 bytes. */
+const LANGUAGE_DESCRIPTOR_LENGTH = 4;
 /** A string descriptor holds at most 126 UTF-16 code units (bLength is one byte). */
+
 const MAX_STRING_UNITS = 126;
 
 /** GET_INFO of the VideoControl interface's own controls. */
@@ -160,7 +187,7 @@ interface StreamingState {
   stream: FrameStream | undefined;
   /** Bus time of the next packet or transfer on the streaming endpoint. */
   cursorMs: number;
-  /** A bulk payload partly handed out: its bytes, length and offset; `zlp` once only a ZLP is left. */
+  /** A bulk payload partly handed out; `zlp` once only its zero-length packet is left. */
   bulk: { bytes: Uint8Array; length: number; offset: number; zlp: boolean } | undefined;
   scratch: Uint8Array;
   waiters: Array<() => void>;
@@ -219,6 +246,9 @@ export class EmulatedCamera implements USBDevice {
   readonly #alternates = new Map<number, number>();
   readonly #halted = new Set<number>();
   readonly #pending = new Set<PendingOperation>();
+  /** The completion of the last transfer submitted on each endpoint, by address. */
+  readonly #completions = new Map<number, Promise<void>>();
+
   readonly #stalls: Array<{ request: number; errorCode: number }> = [];
   readonly #packetFaults: PacketFault[] = [];
   readonly #statusPackets: Uint8Array[] = [];
@@ -242,11 +272,14 @@ export class EmulatedCamera implements USBDevice {
     this.#device = options.device
       ? parseDeviceDescriptor(options.device)
       : compositeDeviceDescriptor({ ...SYNTHETIC_DEVICE_ID });
-    this.deviceDescriptor = options.device ? options.device.slice() : writeDeviceDescriptor(this.#device);
+    this.deviceDescriptor = options.device
+      ? options.device.slice()
+      : writeDeviceDescriptor(this.#device);
     this.configurationDescriptor = options.configuration.slice();
     this.model = parseConfiguration(options.configuration, this.#device);
 
-    this.#strings = new Map(Object.entries(options.strings ?? {}).map(([index, text]) => [Number(index), text]));
+    const strings = Object.entries(options.strings ?? {});
+    this.#strings = new Map(strings.map(([index, text]) => [Number(index), text]));
     this.#source = options.payloads ?? createPatternSource();
     this.#clock = options.clock ?? (() => performance.now());
     this.#pace = options.pace ?? 'realtime';
@@ -278,28 +311,34 @@ export class EmulatedCamera implements USBDevice {
 
   #buildFunctions(bulkPayloadSize: number): void {
     for (const fn of this.model.functions) {
-      const owner: FunctionState = { fn, controls: new EmulatedControls(fn), errorCode: 0, powerMode: 0 };
-      this.#functions.set(fn.videoControl.bInterfaceNumber, owner);
-      if (fn.videoControl.statusEndpoint) this.#statusEndpoints.set(fn.videoControl.statusEndpoint.bEndpointAddress, owner);
+      const vc = fn.videoControl;
+      const controls = new EmulatedControls(fn);
+      const owner: FunctionState = { fn, controls, errorCode: 0, powerMode: 0 };
+      this.#functions.set(vc.bInterfaceNumber, owner);
+      if (vc.statusEndpoint) this.#statusEndpoints.set(vc.statusEndpoint.bEndpointAddress, owner);
 
       for (const vs of fn.streaming) {
         const address = vs.inputHeader?.bEndpointAddress ?? vs.outputHeader?.bEndpointAddress ?? 0;
-        const endpoints = vs.alternateSettings.flatMap((setting) => setting.endpoints.filter((e) => e.bEndpointAddress === address));
+        const endpoints = vs.alternateSettings.flatMap((setting) =>
+          setting.endpoints.filter((e) => e.bEndpointAddress === address),
+        );
         const bulk = endpoints.some((endpoint) => endpoint.transferType === 'bulk');
-        const maxBytesPerInterval = Math.max(0, ...endpoints.map((endpoint) => endpoint.bytesPerInterval));
+        const maxBytesPerInterval = Math.max(0, ...endpoints.map((e) => e.bytesPerInterval));
         const transport = bulk
           ? { kind: 'bulk' as const, payloadSize: bulkPayloadSize }
           : { kind: 'isochronous' as const, maxBytesPerInterval };
         const state: StreamingState = {
           vs,
           owner,
-          probe: new ProbeCommit(vs, fn.videoControl.bcdUVC, fn.videoControl.dwClockFrequency, transport),
+          probe: new ProbeCommit(vs, vc.bcdUVC, vc.dwClockFrequency, transport),
           transport: transport.kind,
           endpointAddress: address,
           stream: undefined,
           cursorMs: 0,
           bulk: undefined,
-          scratch: new Uint8Array(Math.max(PAYLOAD_HEADER_LENGTH, bulk ? bulkPayloadSize : maxBytesPerInterval)),
+          scratch: new Uint8Array(
+            Math.max(PAYLOAD_HEADER_LENGTH, bulk ? bulkPayloadSize : maxBytesPerInterval),
+          ),
           waiters: [],
         };
         this.#streaming.set(vs.bInterfaceNumber, state);
@@ -358,7 +397,9 @@ export class EmulatedCamera implements USBDevice {
   async claimInterface(interfaceNumber: number): Promise<void> {
     this.#checkConfigured();
     const alternates = this.#alternatesOf(interfaceNumber);
-    if (this.#options.protectVideoClass && alternates[0]?.bInterfaceClass === 0x0e) throw webUsbError('protectedClass');
+    if (this.#options.protectVideoClass && alternates[0]?.bInterfaceClass === CC_VIDEO) {
+      throw webUsbError('protectedClass');
+    }
     this.#claimed.add(interfaceNumber);
   }
 
@@ -377,12 +418,14 @@ export class EmulatedCamera implements USBDevice {
     this.#checkConfigured();
     const alternates = this.#alternatesOf(interfaceNumber);
     if (!this.#claimed.has(interfaceNumber)) throw webUsbError('notClaimed');
-    if (!alternates.some((alternate) => alternate.bAlternateSetting === alternateSetting)) throw webUsbError('badAlternate');
+    if (!alternates.some((alternate) => alternate.bAlternateSetting === alternateSetting)) {
+      throw webUsbError('badAlternate');
+    }
     this.#abort((op) => op.interfaceNumber === interfaceNumber, webUsbError('aborted'));
     this.#setAlternate(interfaceNumber, alternateSetting);
   }
 
-  /** Reset the device: transfers end, alternate settings, negotiation and controls go back to defaults. */
+  /** Reset the device: transfers end; alternates, negotiation and controls return to defaults. */
   async reset(): Promise<void> {
     this.#checkOpen();
     this.#abort(() => true, webUsbError('aborted'));
@@ -396,7 +439,7 @@ export class EmulatedCamera implements USBDevice {
     this.#halted.clear();
   }
 
-  /** Clear a halt on an endpoint (CLEAR_FEATURE(ENDPOINT_HALT)); on a bulk video endpoint this stops the stream. */
+  /** CLEAR_FEATURE(ENDPOINT_HALT); on a bulk video endpoint this also stops the stream. */
   async clearHalt(direction: USBDirection, endpointNumber: number): Promise<void> {
     this.#checkOpen();
     const { endpoint } = this.#claimedEndpoint(endpointNumber, direction);
@@ -434,7 +477,8 @@ export class EmulatedCamera implements USBDevice {
   stallNext(request: number, options: { count?: number; errorCode?: number } = {}): void {
     const count = Math.max(1, Math.floor(options.count ?? 1));
     for (let index = 0; index < count; index += 1) {
-      this.#stalls.push({ request, errorCode: options.errorCode ?? UVC_REQUEST_ERROR.INVALID_REQUEST });
+      const errorCode = options.errorCode ?? UVC_REQUEST_ERROR.INVALID_REQUEST;
+      this.#stalls.push({ request, errorCode });
     }
   }
 
@@ -464,7 +508,7 @@ export class EmulatedCamera implements USBDevice {
     this.#statusWaiters.splice(0).forEach((wake) => wake());
   }
 
-  /** True while a VideoStreaming interface streams (committed and, for isochronous, a non-zero alternate). */
+  /** True while a VideoStreaming interface streams (committed; isochronous: alternate > 0). */
   isStreaming(interfaceNumber: number): boolean {
     return this.#streaming.get(interfaceNumber)?.stream !== undefined;
   }
@@ -473,7 +517,10 @@ export class EmulatedCamera implements USBDevice {
   // Control transfers.
 
   /** A control transfer from the device. */
-  async controlTransferIn(setup: USBControlTransferParameters, length: number): Promise<USBInTransferResult> {
+  async controlTransferIn(
+    setup: USBControlTransferParameters,
+    length: number,
+  ): Promise<USBInTransferResult> {
     this.#checkOpen();
     if (!Number.isInteger(length) || length < 0 || length > MAX_CONTROL_LENGTH) {
       throw new TypeError(`length must be an integer from 0 to ${MAX_CONTROL_LENGTH}`);
@@ -482,22 +529,32 @@ export class EmulatedCamera implements USBDevice {
 
     const answer = this.#control(setup, 'in', undefined);
     if (answer.status === 'stall') return { status: 'stall' };
-    return { status: 'ok', data: copyToDataView((answer.data ?? new Uint8Array(0)).subarray(0, length)) };
+    const bytes = answer.data ?? new Uint8Array(0);
+    return { status: 'ok', data: copyToDataView(bytes.subarray(0, length)) };
   }
 
   /** A control transfer to the device. */
-  async controlTransferOut(setup: USBControlTransferParameters, data?: BufferSource): Promise<USBOutTransferResult> {
+  async controlTransferOut(
+    setup: USBControlTransferParameters,
+    data?: BufferSource,
+  ): Promise<USBOutTransferResult> {
     this.#checkOpen();
     this.#checkRecipient(setup);
     const bytes = data ? toBytes(data) : new Uint8Array(0);
-    if (bytes.length > MAX_CONTROL_LENGTH) throw new TypeError(`data must be at most ${MAX_CONTROL_LENGTH} bytes`);
+    if (bytes.length > MAX_CONTROL_LENGTH) {
+      throw new TypeError(`data must be at most ${MAX_CONTROL_LENGTH} bytes`);
+    }
 
     const answer = this.#control(setup, 'out', bytes);
     if (answer.status === 'stall') return { status: 'stall', bytesWritten: 0 };
     return { status: 'ok', bytesWritten: bytes.length };
   }
 
-  #control(setup: USBControlTransferParameters, direction: 'in' | 'out', data: Uint8Array | undefined): ControlAnswer {
+  #control(
+    setup: USBControlTransferParameters,
+    direction: 'in' | 'out',
+    data: Uint8Array | undefined,
+  ): ControlAnswer {
     const handled = this.#options.controls?.(
       setup,
       direction,
@@ -511,11 +568,15 @@ export class EmulatedCamera implements USBDevice {
   }
 
   #standardRequest(setup: USBControlTransferParameters, direction: 'in' | 'out'): ControlAnswer {
-    const ok = (bytes?: Uint8Array): ControlAnswer => (bytes ? { status: 'ok', data: bytes } : { status: 'ok' });
+    const ok = (bytes?: Uint8Array): ControlAnswer =>
+      bytes ? { status: 'ok', data: bytes } : { status: 'ok' };
     if (direction === 'in') {
       switch (setup.request) {
         case USB_REQ.GET_DESCRIPTOR: {
-          const bytes = setup.recipient === 'device' ? this.#descriptor(setup.value >> 8, setup.value & 0xff) : undefined;
+          const bytes =
+            setup.recipient === 'device'
+              ? this.#descriptor(setup.value >> 8, setup.value & 0xff)
+              : undefined;
           return bytes ? ok(bytes) : { status: 'stall' };
         }
         case USB_REQ.GET_STATUS:
@@ -531,13 +592,17 @@ export class EmulatedCamera implements USBDevice {
 
     switch (setup.request) {
       case USB_REQ.SET_CONFIGURATION:
-        if (setup.value !== 0 && setup.value !== this.#raw.bConfigurationValue) return { status: 'stall' };
+        if (setup.value !== 0 && setup.value !== this.#raw.bConfigurationValue) {
+          return { status: 'stall' };
+        }
         this.#configured = setup.value !== 0;
         return ok();
       case USB_REQ.SET_INTERFACE: {
         const number = setup.index & 0xff;
         const alternates = this.#raw.interfaces.get(number) ?? [];
-        if (!alternates.some((alternate) => alternate.bAlternateSetting === setup.value)) return { status: 'stall' };
+        if (!alternates.some((alternate) => alternate.bAlternateSetting === setup.value)) {
+          return { status: 'stall' };
+        }
         this.#setAlternate(number, setup.value);
         return ok();
       }
@@ -569,14 +634,19 @@ export class EmulatedCamera implements USBDevice {
       case USB_DT.STRING:
         return this.#stringDescriptor(index);
       case USB_DT.DEVICE_QUALIFIER:
-        return this.#device.bcdUSB >= 0x0200 ? this.#deviceQualifier() : undefined;
+        return this.#device.bcdUSB >= BCD_USB_2 ? this.#deviceQualifier() : undefined;
       default:
         return undefined;
     }
   }
 
   #stringDescriptor(index: number): Uint8Array | undefined {
-    if (index === 0) return Uint8Array.of(4, USB_DT.STRING, LANGUAGE_ID_US_ENGLISH & 0xff, LANGUAGE_ID_US_ENGLISH >> 8);
+    if (index === 0) {
+      const language = LANGUAGE_ID_US_ENGLISH;
+      const length = LANGUAGE_DESCRIPTOR_LENGTH;
+      return Uint8Array.of(length, USB_DT.STRING, language & 0xff, language >> 8);
+
+    }
     const text = this.#strings.get(index);
     if (text === undefined) return undefined;
     const units = Math.min(text.length, MAX_STRING_UNITS);
@@ -594,18 +664,36 @@ export class EmulatedCamera implements USBDevice {
   /** Device qualifier (USB 2.0 §9.6.2): what the device would be at the other speed. */
   #deviceQualifier(): Uint8Array {
     const d = this.#device;
-    return Uint8Array.of(10, USB_DT.DEVICE_QUALIFIER, d.bcdUSB & 0xff, d.bcdUSB >> 8, d.bDeviceClass, d.bDeviceSubClass, d.bDeviceProtocol, d.bMaxPacketSize0, d.bNumConfigurations, 0);
+    return Uint8Array.of(
+      DEVICE_QUALIFIER_LENGTH,
+      USB_DT.DEVICE_QUALIFIER,
+      d.bcdUSB & 0xff,
+      d.bcdUSB >> 8,
+      d.bDeviceClass,
+      d.bDeviceSubClass,
+      d.bDeviceProtocol,
+      d.bMaxPacketSize0,
+      d.bNumConfigurations,
+      0,
+    );
   }
 
   #status(setup: USBControlTransferParameters): Uint8Array {
     if (setup.recipient === 'device') {
-      return Uint8Array.of((this.#raw.bmAttributes & CONFIG_SELF_POWERED) !== 0 ? STATUS.SELF_POWERED : 0, 0);
+      const selfPowered = (this.#raw.bmAttributes & CONFIG_SELF_POWERED) !== 0;
+      return Uint8Array.of(selfPowered ? STATUS.SELF_POWERED : 0, 0);
     }
-    if (setup.recipient === 'endpoint') return Uint8Array.of(this.#halted.has(setup.index & 0xff) ? STATUS.HALTED : 0, 0);
+    if (setup.recipient === 'endpoint') {
+      return Uint8Array.of(this.#halted.has(setup.index & 0xff) ? STATUS.HALTED : 0, 0);
+    }
     return Uint8Array.of(0, 0);
   }
 
-  #classRequest(setup: USBControlTransferParameters, direction: 'in' | 'out', data: Uint8Array | undefined): ControlAnswer {
+  #classRequest(
+    setup: USBControlTransferParameters,
+    direction: 'in' | 'out',
+    data: Uint8Array | undefined,
+  ): ControlAnswer {
     if (setup.recipient !== 'interface') return { status: 'stall' };
     const number = setup.index & 0xff;
     const entity = setup.index >> 8;
@@ -615,18 +703,21 @@ export class EmulatedCamera implements USBDevice {
     if (!owner) return { status: 'stall' };
 
     // VC_REQUEST_ERROR_CODE_CONTROL reports on the other requests and leaves the code as it is.
-    const readsErrorCode = !streaming && entity === 0 && selector === VC_CONTROL.REQUEST_ERROR_CODE_CONTROL;
+    const readsErrorCode =
+      !streaming && entity === 0 && selector === VC_CONTROL.REQUEST_ERROR_CODE_CONTROL;
 
     let outcome: ControlOutcome;
     const injected = this.#stalls.findIndex((stall) => stall.request === setup.request);
     const isGet = (setup.request & GET_REQUEST_BIT) !== 0;
     if (injected >= 0) {
-      outcome = { status: 'stall', errorCode: this.#stalls.splice(injected, 1)[0]?.errorCode ?? UVC_REQUEST_ERROR.UNKNOWN };
+      const [stall] = this.#stalls.splice(injected, 1);
+      outcome = { status: 'stall', errorCode: stall?.errorCode ?? UVC_REQUEST_ERROR.UNKNOWN };
     } else if (isGet !== (direction === 'in')) {
       outcome = { status: 'stall', errorCode: UVC_REQUEST_ERROR.INVALID_REQUEST };
     } else if (streaming) {
       outcome = streaming.probe.handle(selector, setup.request, data);
-      if (outcome.status === 'ok' && setup.request === UVC_REQ.SET_CUR && selector === VS_CONTROL.COMMIT_CONTROL) {
+      const committed = setup.request === UVC_REQ.SET_CUR && selector === VS_CONTROL.COMMIT_CONTROL;
+      if (outcome.status === 'ok' && committed) {
         this.#stopStream(streaming);
         this.#startIfReady(streaming);
       }
@@ -636,20 +727,33 @@ export class EmulatedCamera implements USBDevice {
       outcome = owner.controls.handle(entity, selector, setup.request, data);
     }
 
-    if (!readsErrorCode) owner.errorCode = outcome.status === 'ok' ? UVC_REQUEST_ERROR.NO_ERROR : outcome.errorCode;
-    return outcome.status === 'ok' ? (outcome.data ? { status: 'ok', data: outcome.data } : { status: 'ok' }) : { status: 'stall' };
+    if (!readsErrorCode) {
+      owner.errorCode = outcome.status === 'ok' ? UVC_REQUEST_ERROR.NO_ERROR : outcome.errorCode;
+    }
+    if (outcome.status === 'stall') return { status: 'stall' };
+    return outcome.data ? { status: 'ok', data: outcome.data } : { status: 'ok' };
   }
 
   /** Controls of the VideoControl interface itself (UVC 1.5 §4.2.1). */
-  #interfaceControl(owner: FunctionState, selector: number, request: number, data: Uint8Array | undefined): ControlOutcome {
+  #interfaceControl(
+    owner: FunctionState,
+    selector: number,
+    request: number,
+    data: Uint8Array | undefined,
+  ): ControlOutcome {
     if (selector === VC_CONTROL.REQUEST_ERROR_CODE_CONTROL) {
-      if (request === UVC_REQ.GET_CUR) return { status: 'ok', data: Uint8Array.of(owner.errorCode) };
+      if (request === UVC_REQ.GET_CUR) {
+        return { status: 'ok', data: Uint8Array.of(owner.errorCode) };
+      }
       if (request === UVC_REQ.GET_INFO) return { status: 'ok', data: Uint8Array.of(INFO_GET) };
       if (request === UVC_REQ.GET_LEN) return { status: 'ok', data: Uint8Array.of(1, 0) };
       return { status: 'stall', errorCode: UVC_REQUEST_ERROR.INVALID_REQUEST };
     }
     if (selector === VC_CONTROL.VIDEO_POWER_MODE_CONTROL) {
-      if (request === UVC_REQ.GET_CUR) return { status: 'ok', data: Uint8Array.of(owner.powerMode) };
+      if (request === UVC_REQ.GET_CUR) {
+        return { status: 'ok', data: Uint8Array.of(owner.powerMode) };
+      }
+
       if (request === UVC_REQ.GET_INFO) return { status: 'ok', data: Uint8Array.of(INFO_GET_SET) };
       if (request === UVC_REQ.GET_LEN) return { status: 'ok', data: Uint8Array.of(1, 0) };
       if (request === UVC_REQ.SET_CUR && data && data.length >= 1) {
@@ -683,7 +787,12 @@ export class EmulatedCamera implements USBDevice {
     if (!this.#currentEndpoint(state.vs.bInterfaceNumber, state.endpointAddress)) return;
 
     const now = this.#deviceNow();
-    state.stream = new FrameStream(committed, this.#source, state.owner.fn.videoControl.dwClockFrequency, now);
+    state.stream = new FrameStream(committed, {
+      source: this.#source,
+      clockFrequency: state.owner.fn.videoControl.dwClockFrequency,
+      startMs: now,
+      idle: this.#idle,
+    });
     if (this.#pendingErrorPayloads > 0) {
       state.stream.markErrors(this.#pendingErrorPayloads);
       this.#pendingErrorPayloads = 0;
@@ -728,12 +837,19 @@ export class EmulatedCamera implements USBDevice {
       if (streaming?.transport === 'bulk') return this.#bulkIn(streaming, endpoint, length, signal);
       if (status) return this.#statusIn(length, signal);
       // Any other endpoint (vendor data, HID) never has data: the transfer stays pending.
-      await new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+      await new Promise<void>((_, reject) => {
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
       return { status: 'ok' };
     });
   }
 
-  async #bulkIn(state: StreamingState, endpoint: RawEndpoint, length: number, signal: AbortSignal): Promise<USBInTransferResult> {
+  async #bulkIn(
+    state: StreamingState,
+    endpoint: RawEndpoint,
+    length: number,
+    signal: AbortSignal,
+  ): Promise<USBInTransferResult> {
     while (!state.stream) await this.#waitForStream(state, signal);
     const stream = state.stream;
 
@@ -741,7 +857,8 @@ export class EmulatedCamera implements USBDevice {
     if (!state.bulk) {
       if (!stream.inFrame) at = Math.max(at, stream.nextCaptureMs());
       const payloadSize = stream.committed.dwMaxPayloadTransferSize;
-      const written = stream.writePayload(state.scratch, 0, Math.min(payloadSize, state.scratch.length), at, 'empty');
+      const capacity = Math.min(payloadSize, state.scratch.length);
+      const written = stream.writePayload(state.scratch.subarray(0, capacity), at);
       state.bulk = { bytes: state.scratch, length: written, offset: 0, zlp: false };
     }
 
@@ -750,7 +867,7 @@ export class EmulatedCamera implements USBDevice {
     const give = payload.zlp ? 0 : Math.min(length, payload.length - payload.offset);
     const data = copyToDataView(payload.bytes.subarray(payload.offset, payload.offset + give));
     payload.offset += give;
-    const packet = Math.max(1, endpoint.wMaxPacketSize & 0x7ff);
+    const packet = Math.max(1, endpoint.wMaxPacketSize & PACKET_SIZE_MASK);
     if (payload.zlp || payload.offset < payload.length) {
       if (payload.zlp) state.bulk = undefined;
     } else if (give === length && payload.length % packet === 0) {
@@ -761,7 +878,7 @@ export class EmulatedCamera implements USBDevice {
 
     const end = at + give / BULK_BYTES_PER_MS[this.#speed];
     state.cursorMs = end;
-    await this.#advanceTo(end, signal);
+    await this.#advanceTo(end, signal, endpoint.bEndpointAddress);
     return { status: 'ok', data };
   }
 
@@ -773,7 +890,8 @@ export class EmulatedCamera implements USBDevice {
       });
     }
     const packet = this.#statusPackets.shift() ?? new Uint8Array(0);
-    return { status: packet.length > length ? 'babble' : 'ok', data: copyToDataView(packet.subarray(0, length)) };
+    const status = packet.length > length ? 'babble' : 'ok';
+    return { status, data: copyToDataView(packet.subarray(0, length)) };
   }
 
   /** A bulk or interrupt OUT transfer (accepted and dropped). */
@@ -786,7 +904,10 @@ export class EmulatedCamera implements USBDevice {
   }
 
   /** An isochronous IN transfer of `packetLengths.length` packets, one per service interval. */
-  async isochronousTransferIn(endpointNumber: number, packetLengths: number[]): Promise<USBIsochronousInTransferResult> {
+  async isochronousTransferIn(
+    endpointNumber: number,
+    packetLengths: number[],
+  ): Promise<USBIsochronousInTransferResult> {
     this.#checkOpen();
     const { endpoint, interfaceNumber } = this.#claimedEndpoint(endpointNumber, 'in');
     if (endpointType(endpoint) !== 'isochronous') throw webUsbError('wrongEndpointType');
@@ -801,7 +922,9 @@ export class EmulatedCamera implements USBDevice {
       const buffer = new Uint8Array(total);
       const interval = this.#isoIntervalMs(endpoint);
       const start = Math.max(state?.cursorMs ?? 0, this.#deviceNow());
-      const current = state ? this.#currentEndpoint(interfaceNumber, state.endpointAddress) : undefined;
+      const current = state
+        ? this.#currentEndpoint(interfaceNumber, state.endpointAddress)
+        : undefined;
       const capacity = Math.min(
         current?.bytesPerInterval ?? 0,
         state?.stream?.committed.dwMaxPayloadTransferSize ?? 0,
@@ -811,28 +934,30 @@ export class EmulatedCamera implements USBDevice {
       const packets: USBIsochronousInTransferPacket[] = [];
       let offset = 0;
       packetLengths.forEach((packetLength, index) => {
-        const at = start + index * interval;
-        packets.push(this.#isoPacket(state, buffer, offset, packetLength, capacity, at));
+        const slot = { offset, packetLength, at: start + index * interval };
+        packets.push(this.#isoPacket(state, buffer, capacity, slot));
         offset += packetLength;
       });
 
       const end = start + packetLengths.length * interval;
       if (state) state.cursorMs = end;
-      await this.#advanceTo(end, signal);
+      await this.#advanceTo(end, signal, endpoint.bEndpointAddress);
       return { data: new DataView(buffer.buffer), packets };
     });
   }
 
+  /** The packet sent in one service interval (`slot`: where it goes, its length and bus time). */
   #isoPacket(
     state: StreamingState | undefined,
     buffer: Uint8Array,
-    offset: number,
-    packetLength: number,
     capacity: number,
-    at: number,
+    slot: { offset: number; packetLength: number; at: number },
   ): USBIsochronousInTransferPacket {
+    const { offset, packetLength, at } = slot;
     const stream = state?.stream;
-    if (!state || !stream || capacity <= 0) return { status: 'ok', data: new DataView(buffer.buffer, offset, 0) };
+    if (!state || !stream || capacity <= 0) {
+      return { status: 'ok', data: new DataView(buffer.buffer, offset, 0) };
+    }
 
     const fault = this.#packetFaults.shift();
     if (fault) {
@@ -840,15 +965,21 @@ export class EmulatedCamera implements USBDevice {
       return { status: fault, data: new DataView(buffer.buffer, offset, 0) };
     }
 
-    const written = stream.writePayload(state.scratch, 0, capacity, at, this.#idle);
+    const written = stream.writePayload(state.scratch.subarray(0, capacity), at);
+
     const kept = Math.min(written, packetLength);
     buffer.set(state.scratch.subarray(0, kept), offset);
     // More data than the host's packet buffer holds is babble (USB 2.0 §8.4.4).
-    return { status: written > packetLength ? 'babble' : 'ok', data: new DataView(buffer.buffer, offset, kept) };
+    const status = written > packetLength ? 'babble' : 'ok';
+    return { status, data: new DataView(buffer.buffer, offset, kept) };
   }
 
   /** An isochronous OUT transfer (accepted and dropped). */
-  async isochronousTransferOut(endpointNumber: number, data: BufferSource, packetLengths: number[]): Promise<USBIsochronousOutTransferResult> {
+  async isochronousTransferOut(
+    endpointNumber: number,
+    data: BufferSource,
+    packetLengths: number[],
+  ): Promise<USBIsochronousOutTransferResult> {
     this.#checkOpen();
     const { endpoint } = this.#claimedEndpoint(endpointNumber, 'out');
     if (endpointType(endpoint) !== 'isochronous') throw webUsbError('wrongEndpointType');
@@ -872,7 +1003,10 @@ export class EmulatedCamera implements USBDevice {
   // Waiting.
 
   /** Run a transfer so that close, release, reset and disconnect can end it. */
-  async #track<T>(interfaceNumber: number | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async #track<T>(
+    interfaceNumber: number | undefined,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const operation: PendingOperation = { controller: new AbortController(), interfaceNumber };
     this.#pending.add(operation);
     try {
@@ -901,15 +1035,34 @@ export class EmulatedCamera implements USBDevice {
     });
   }
 
-  /** Let device time reach `endMs`: wait for it in real time, or move the virtual clock. */
-  async #advanceTo(endMs: number, signal: AbortSignal): Promise<void> {
-    if (this.#pace === 'asap') {
-      this.#virtualMs = Math.max(this.#virtualMs, endMs);
-      this.#transfers += 1;
-      if (this.#transfers % ASAP_YIELD_EVERY === 0) await sleep(0, signal);
-      else await Promise.resolve();
-    } else {
-      for (let now = this.#clock(); now < endMs; now = this.#clock()) await sleep(endMs - now, signal);
+  /**
+   * Let device time reach `endMs` (wait for it in real time, or move the virtual clock), after
+   * the transfers submitted before on the same endpoint completed: transfers on one endpoint
+   * complete in the order they were submitted, as on a real bus.
+   */
+  async #advanceTo(endMs: number, signal: AbortSignal, endpointAddress: number): Promise<void> {
+    const previous = this.#completions.get(endpointAddress) ?? Promise.resolve();
+    const done = (async (): Promise<void> => {
+      await previous;
+      if (this.#pace === 'asap') {
+        this.#virtualMs = Math.max(this.#virtualMs, endMs);
+        this.#transfers += 1;
+        if (this.#transfers % ASAP_YIELD_EVERY === 0) await sleep(0, signal);
+      } else {
+        for (let now = this.#clock(); now < endMs; now = this.#clock()) {
+          await sleep(endMs - now, signal);
+        }
+      }
+    })();
+    const settled = done.catch(() => undefined);
+    this.#completions.set(endpointAddress, settled);
+    try {
+      await done;
+    } finally {
+      if (this.#completions.get(endpointAddress) === settled) {
+        this.#completions.delete(endpointAddress);
+      }
+
     }
     if (signal.aborted) throw signal.reason;
   }
@@ -950,15 +1103,21 @@ export class EmulatedCamera implements USBDevice {
     }
   }
 
-  /** The endpoint with this number and direction in a claimed interface's current alternate setting. */
-  #claimedEndpoint(endpointNumber: number, direction: USBDirection): { endpoint: RawEndpoint; interfaceNumber: number } {
+  /** The endpoint with this number and direction in a claimed interface's current alternate. */
+  #claimedEndpoint(
+    endpointNumber: number,
+    direction: USBDirection,
+  ): { endpoint: RawEndpoint; interfaceNumber: number } {
     this.#checkConfigured();
     const inBit = direction === 'in' ? ENDPOINT_ADDRESS.DIRECTION_IN : 0;
     for (const number of this.#claimed) {
       const alternate = this.#alternates.get(number) ?? 0;
-      const setting = this.#raw.interfaces.get(number)?.find((a) => a.bAlternateSetting === alternate);
+      const alternates = this.#raw.interfaces.get(number) ?? [];
+      const setting = alternates.find((a) => a.bAlternateSetting === alternate);
       const endpoint = setting?.endpoints.find(
-        (e) => (e.bEndpointAddress & ENDPOINT_ADDRESS.NUMBER_MASK) === endpointNumber && (e.bEndpointAddress & ENDPOINT_ADDRESS.DIRECTION_IN) === inBit,
+        (e) =>
+          (e.bEndpointAddress & ENDPOINT_ADDRESS.NUMBER_MASK) === endpointNumber &&
+          (e.bEndpointAddress & ENDPOINT_ADDRESS.DIRECTION_IN) === inBit,
       );
       if (endpoint) return { endpoint, interfaceNumber: number };
     }
@@ -986,7 +1145,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 function checkLength(length: number): void {
-  if (!Number.isInteger(length) || length < 0) throw new TypeError('a transfer length must be a non-negative integer');
+  if (!Number.isInteger(length) || length < 0) {
+    throw new TypeError('a transfer length must be a non-negative integer');
+  }
   if (length > MAX_TRANSFER_BYTES) throw webUsbError('tooLarge');
 }
 
@@ -1001,16 +1162,22 @@ function splitBcd(bcd: number): [number, number, number] {
 }
 
 function guessSpeed(device: DeviceDescriptor, model: CameraModel): EmulatedSpeed {
-  const endpoints = model.functions.flatMap((fn) => fn.streaming.flatMap((vs) => vs.alternateSettings.flatMap((s) => s.endpoints)));
+  const endpoints = model.functions.flatMap((fn) =>
+    fn.streaming.flatMap((vs) => vs.alternateSettings.flatMap((s) => s.endpoints)),
+  );
   if (endpoints.some((endpoint) => endpoint.superSpeed !== undefined)) return 'super';
-  if (device.bcdUSB < 0x0200) return 'full';
-  if (endpoints.some((endpoint) => endpoint.transferType === 'bulk' && endpoint.maxPacketSize <= FULL_SPEED_BULK_PACKET)) return 'full';
+  if (device.bcdUSB < BCD_USB_2) return 'full';
+  const fullSpeedBulk = (endpoint: EndpointInfo): boolean =>
+    endpoint.transferType === 'bulk' && endpoint.maxPacketSize <= FULL_SPEED_BULK_PACKET;
+  if (endpoints.some(fullSpeedBulk)) return 'full';
   return 'high';
 }
 
 /** The VideoStreaming interface numbers of a model, for tests and tools. */
 export function streamingInterfaces(model: CameraModel): number[] {
-  return model.functions.flatMap((fn) => fn.streaming.filter((vs) => vs.formats.length > 0).map((vs) => vs.bInterfaceNumber));
+  return model.functions.flatMap((fn) =>
+    fn.streaming.filter((vs) => vs.formats.length > 0).map((vs) => vs.bInterfaceNumber),
+  );
 }
 
 /** True when `error` is the DOMException a WebUSB call raises for `name` (e.g. 'NotFoundError'). */
@@ -1018,11 +1185,4 @@ export function isDomException(error: unknown, name: string): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
 }
 
-/** Throw a CameraError when a model has nothing to stream (used by the file loader and the CLI). */
-export function requireStreaming(model: CameraModel, what: string): void {
-  if (streamingInterfaces(model).length > 0) return;
-  throw new CameraError(CameraErrorCode.DEVICE_DISABLED, `${what} describes no VideoStreaming interface with a format`, {
-    expected: 'a VideoStreaming interface with at least one format',
-    found: `${model.functions.length} video function(s) without one`,
-  });
-}
+

@@ -23,7 +23,15 @@ import type { FormatDescriptor, FrameDescriptor, PixelFormat } from '../uvc/mode
 import { BaselineJpegEncoder } from './baseline-jpeg.js';
 
 /** The pixel formats the pattern can be rendered in. */
-export type PatternPixelFormat = 'YUYV' | 'UYVY' | 'NV12' | 'I420' | 'YV12' | 'GRAY8' | 'RGB24' | 'BGR24';
+export type PatternPixelFormat =
+  | 'YUYV'
+  | 'UYVY'
+  | 'NV12'
+  | 'I420'
+  | 'YV12'
+  | 'GRAY8'
+  | 'RGB24'
+  | 'BGR24';
 
 const PATTERN_FORMATS: ReadonlySet<string> = new Set<PatternPixelFormat>([
   'YUYV',
@@ -78,7 +86,10 @@ interface Paint {
 }
 
 /** BT.601 R'G'B' (0–255) to Y'CbCr in the given range (ITU-R BT.601 §2.5). */
-export function rgbToYCbCr(rgb: Rgb, range: YCbCrRange = 'limited'): { y: number; cb: number; cr: number } {
+export function rgbToYCbCr(
+  rgb: Rgb,
+  range: YCbCrRange = 'limited',
+): { y: number; cb: number; cr: number } {
   const r = rgb.r / 255;
   const g = rgb.g / 255;
   const b = rgb.b / 255;
@@ -86,8 +97,13 @@ export function rgbToYCbCr(rgb: Rgb, range: YCbCrRange = 'limited'): { y: number
   const blue = (b - luma) / 1.772;
   const red = (r - luma) / 1.402;
   const clamp = (value: number): number => Math.min(255, Math.max(0, Math.round(value)));
-  if (range === 'full') return { y: clamp(255 * luma), cb: clamp(128 + 255 * blue), cr: clamp(128 + 255 * red) };
-  return { y: clamp(16 + 219 * luma), cb: clamp(128 + 224 * blue), cr: clamp(128 + 224 * red) };
+  // Full range spans 0–255; limited range puts Y' on 16–235 and Cb, Cr on 16–240 (BT.601).
+  const [black, lumaSpan, chromaSpan] = range === 'full' ? [0, 255, 255] : [16, 219, 224];
+  return {
+    y: clamp(black + lumaSpan * luma),
+    cb: clamp(128 + chromaSpan * blue),
+    cr: clamp(128 + chromaSpan * red),
+  };
 }
 
 function paint(rgb: Rgb, range: YCbCrRange): Paint {
@@ -95,7 +111,11 @@ function paint(rgb: Rgb, range: YCbCrRange): Paint {
 }
 
 /** Bytes one frame of the pattern takes in `format`. */
-export function patternFrameSize(format: PatternPixelFormat, width: number, height: number): number {
+export function patternFrameSize(
+  format: PatternPixelFormat,
+  width: number,
+  height: number,
+): number {
   const chroma = Math.ceil(width / 2) * Math.ceil(height / 2);
   switch (format) {
     case 'YUYV':
@@ -212,116 +232,180 @@ function bounce(index: number, step: number, span: number): number {
 // ------------------------------------------------------------------------------------------
 // Rendering.
 
-/** A rectangle painter for one pixel format. */
-interface Painter {
-  fill(x0: number, y0: number, x1: number, y1: number, colour: Paint): void;
+/** A half-open rectangle of pixels: [x0, x1) × [y0, y1). */
+interface Rect {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
 }
 
-function painterFor(target: Uint8Array, format: PatternPixelFormat, width: number, height: number): Painter {
-  const lumaSize = width * height;
+/** A rectangle painter for one pixel format. */
+type Painter = (rect: Rect, colour: Paint) => void;
+
+/** Where the planes of a planar or semi-planar frame start. */
+interface PlaneLayout {
+  width: number;
+  lumaSize: number;
+  chromaWidth: number;
+  chromaSize: number;
+}
+
+function planeLayout(width: number, height: number): PlaneLayout {
   const chromaWidth = Math.ceil(width / 2);
   const chromaSize = chromaWidth * Math.ceil(height / 2);
+  return { width, lumaSize: width * height, chromaWidth, chromaSize };
+}
 
-  // Fill the first row of the rectangle, then copy it to the other rows.
-  const rows = (stride: number, offset: number, x0: number, x1: number, y0: number, y1: number, bpp: number) => {
-    const start = offset + y0 * stride + x0 * bpp;
-    const end = offset + y0 * stride + x1 * bpp;
-    for (let row = y0 + 1; row < y1; row += 1) target.copyWithin(offset + row * stride + x0 * bpp, start, end);
-  };
+/** The chroma rectangle (4:2:0) covering a luma rectangle. */
+function chromaRect(rect: Rect): Rect {
+  const half = (value: number): number => Math.ceil(value / 2);
+  return { x0: rect.x0 >> 1, y0: rect.y0 >> 1, x1: half(rect.x1), y1: half(rect.y1) };
+}
 
-  const planar = (colour: Paint, x0: number, y0: number, x1: number, y1: number, first: number, second: number): void => {
-    for (let row = y0; row < y1; row += 1) target.fill(colour.y, row * width + x0, row * width + x1);
-    const cx0 = x0 >> 1;
-    const cx1 = Math.ceil(x1 / 2);
-    for (let row = y0 >> 1; row < Math.ceil(y1 / 2); row += 1) {
-      target.fill(first, lumaSize + row * chromaWidth + cx0, lumaSize + row * chromaWidth + cx1);
-      target.fill(second, lumaSize + chromaSize + row * chromaWidth + cx0, lumaSize + chromaSize + row * chromaWidth + cx1);
+/** Where a plane starts in the frame and the bytes of one of its rows. */
+interface Plane {
+  origin: number;
+  stride: number;
+}
+
+/** Copy the first row of `rect` (already painted) to its other rows; `bpp` bytes per pixel. */
+function copyFirstRow(target: Uint8Array, rect: Rect, plane: Plane, bpp: number): void {
+  const { origin, stride } = plane;
+  const start = origin + rect.y0 * stride + rect.x0 * bpp;
+  const end = origin + rect.y0 * stride + rect.x1 * bpp;
+  for (let row = rect.y0 + 1; row < rect.y1; row += 1) {
+    target.copyWithin(origin + row * stride + rect.x0 * bpp, start, end);
+  }
+}
+
+/** Fill a rectangle of a one-byte-per-sample plane. */
+function fillPlane(target: Uint8Array, rect: Rect, plane: Plane, value: number): void {
+  for (let row = rect.y0; row < rect.y1; row += 1) {
+    const rowStart = plane.origin + row * plane.stride;
+    target.fill(value, rowStart + rect.x0, rowStart + rect.x1);
+  }
+}
+
+function packedYuvPainter(target: Uint8Array, width: number, lumaFirst: boolean): Painter {
+  const stride = width * 2;
+  const luma = lumaFirst ? 0 : 1;
+  const chroma = 1 - luma;
+  return (rect, colour) => {
+    const base = rect.y0 * stride;
+    for (let x = rect.x0; x < rect.x1; x += 1) {
+      target[base + x * 2 + luma] = colour.y;
+      target[base + x * 2 + chroma] = x % 2 === 0 ? colour.cb : colour.cr;
     }
-  };
-
-  return {
-    fill(x0, y0, x1, y1, colour) {
-      x0 = Math.max(0, Math.min(width, x0));
-      x1 = Math.max(x0, Math.min(width, x1));
-      y0 = Math.max(0, Math.min(height, y0));
-      y1 = Math.max(y0, Math.min(height, y1));
-      if (x0 === x1 || y0 === y1) return;
-
-      switch (format) {
-        case 'YUYV':
-        case 'UYVY': {
-          const stride = width * 2;
-          const luma = format === 'YUYV' ? 0 : 1;
-          const chroma = 1 - luma;
-          const base = y0 * stride;
-          for (let x = x0; x < x1; x += 1) {
-            target[base + x * 2 + luma] = colour.y;
-            target[base + x * 2 + chroma] = x % 2 === 0 ? colour.cb : colour.cr;
-          }
-          rows(stride, 0, x0, x1, y0, y1, 2);
-          return;
-        }
-        case 'RGB24':
-        case 'BGR24': {
-          const stride = width * 3;
-          const base = y0 * stride;
-          const [c0, c2] = format === 'RGB24' ? [colour.r, colour.b] : [colour.b, colour.r];
-          for (let x = x0; x < x1; x += 1) {
-            target[base + x * 3] = c0;
-            target[base + x * 3 + 1] = colour.g;
-            target[base + x * 3 + 2] = c2;
-          }
-          rows(stride, 0, x0, x1, y0, y1, 3);
-          return;
-        }
-        case 'GRAY8':
-          for (let row = y0; row < y1; row += 1) target.fill(colour.y, row * width + x0, row * width + x1);
-          return;
-        case 'I420':
-          planar(colour, x0, y0, x1, y1, colour.cb, colour.cr);
-          return;
-        case 'YV12':
-          planar(colour, x0, y0, x1, y1, colour.cr, colour.cb);
-          return;
-        case 'NV12': {
-          for (let row = y0; row < y1; row += 1) target.fill(colour.y, row * width + x0, row * width + x1);
-          const cx0 = x0 >> 1;
-          const cx1 = Math.ceil(x1 / 2);
-          const cy0 = y0 >> 1;
-          const cy1 = Math.ceil(y1 / 2);
-          const stride = chromaWidth * 2;
-          for (let cx = cx0; cx < cx1; cx += 1) {
-            target[lumaSize + cy0 * stride + cx * 2] = colour.cb;
-            target[lumaSize + cy0 * stride + cx * 2 + 1] = colour.cr;
-          }
-          rows(stride, lumaSize, cx0, cx1, cy0, cy1, 2);
-          return;
-        }
-      }
-    },
+    copyFirstRow(target, rect, { origin: 0, stride }, 2);
   };
 }
 
-/** Options of {@link renderPattern}. */
-export interface RenderPatternOptions {
-  /** Y'CbCr range of Y'CbCr formats; `'limited'` when absent (what UVC cameras send). */
+function rgbPainter(target: Uint8Array, width: number, redFirst: boolean): Painter {
+  const stride = width * 3;
+  return (rect, colour) => {
+    const base = rect.y0 * stride;
+    const [first, third] = redFirst ? [colour.r, colour.b] : [colour.b, colour.r];
+    for (let x = rect.x0; x < rect.x1; x += 1) {
+      target[base + x * 3] = first;
+      target[base + x * 3 + 1] = colour.g;
+      target[base + x * 3 + 2] = third;
+    }
+    copyFirstRow(target, rect, { origin: 0, stride }, 3);
+  };
+}
+
+/** I420 (Cb plane first) or YV12 (Cr plane first). */
+function planarPainter(target: Uint8Array, layout: PlaneLayout, cbFirst: boolean): Painter {
+  const luma = { origin: 0, stride: layout.width };
+  const first = { origin: layout.lumaSize, stride: layout.chromaWidth };
+  const second = { origin: layout.lumaSize + layout.chromaSize, stride: layout.chromaWidth };
+  return (rect, colour) => {
+    fillPlane(target, rect, luma, colour.y);
+    const chroma = chromaRect(rect);
+    fillPlane(target, chroma, first, cbFirst ? colour.cb : colour.cr);
+    fillPlane(target, chroma, second, cbFirst ? colour.cr : colour.cb);
+  };
+}
+
+/** NV12: the Y plane, then Cb and Cr interleaved at half resolution. */
+function semiPlanarPainter(target: Uint8Array, layout: PlaneLayout): Painter {
+  const luma = { origin: 0, stride: layout.width };
+  const stride = layout.chromaWidth * 2;
+  return (rect, colour) => {
+    fillPlane(target, rect, luma, colour.y);
+    const chroma = chromaRect(rect);
+    const base = layout.lumaSize + chroma.y0 * stride;
+    for (let cx = chroma.x0; cx < chroma.x1; cx += 1) {
+      target[base + cx * 2] = colour.cb;
+      target[base + cx * 2 + 1] = colour.cr;
+    }
+    copyFirstRow(target, chroma, { origin: layout.lumaSize, stride }, 2);
+  };
+}
+
+function painterFor(target: Uint8Array, frame: PatternFrame): Painter {
+  const { width, height } = frame;
+  const layout = planeLayout(width, height);
+  const paintFormat = ((): Painter => {
+    switch (frame.format) {
+      case 'YUYV':
+      case 'UYVY':
+        return packedYuvPainter(target, width, frame.format === 'YUYV');
+      case 'RGB24':
+      case 'BGR24':
+        return rgbPainter(target, width, frame.format === 'RGB24');
+      case 'GRAY8':
+        return (rect, colour) => fillPlane(target, rect, { origin: 0, stride: width }, colour.y);
+      case 'I420':
+      case 'YV12':
+        return planarPainter(target, layout, frame.format === 'I420');
+      case 'NV12':
+        return semiPlanarPainter(target, layout);
+    }
+  })();
+
+  // Clip to the frame, then paint.
+  return (rect, colour) => {
+    const x0 = Math.max(0, Math.min(width, rect.x0));
+    const x1 = Math.max(x0, Math.min(width, rect.x1));
+    const y0 = Math.max(0, Math.min(height, rect.y0));
+    const y1 = Math.max(y0, Math.min(height, rect.y1));
+    if (x0 < x1 && y0 < y1) paintFormat({ x0, y0, x1, y1 }, colour);
+  };
+}
+
+/** A frame of the pattern: pixel format, size, and the Y'CbCr range of Y'CbCr formats. */
+export interface PatternFrame {
+  format: PatternPixelFormat;
+  width: number;
+  height: number;
+  /** `'limited'` when absent (what UVC cameras send); JPEG (JFIF) wants `'full'`. */
   range?: YCbCrRange;
 }
 
-const paints = new Map<YCbCrRange, { bars: Paint[]; white: Paint; black: Paint; strip: Paint }>();
+/** The colours of one range. */
+interface Palette {
+  bars: Paint[];
+  white: Paint;
+  black: Paint;
+  strip: Paint;
+}
 
-function paintsFor(range: YCbCrRange): { bars: Paint[]; white: Paint; black: Paint; strip: Paint } {
-  let set = paints.get(range);
-  if (!set) {
-    set = {
+const palettes = new Map<YCbCrRange, Palette>();
+
+function paletteFor(range: YCbCrRange): Palette {
+  let palette = palettes.get(range);
+  if (!palette) {
+    palette = {
       bars: PATTERN_BARS.map((bar) => paint(bar, range)),
       white: paint(WHITE, range),
       black: paint(BLACK, range),
       strip: paint(STRIP, range),
     };
-    paints.set(range, set);
+    palettes.set(range, palette);
   }
-  return set;
+  return palette;
 }
 
 /**
@@ -329,77 +413,81 @@ function paintsFor(range: YCbCrRange): { bars: Paint[]; white: Paint; black: Pai
  *
  * @throws CameraError INVALID_ARGUMENT when the size is not positive or `target` is too small.
  */
-export function renderPattern(
-  target: Uint8Array,
-  format: PatternPixelFormat,
-  width: number,
-  height: number,
-  index: number,
-  options: RenderPatternOptions = {},
-): void {
+export function renderPattern(target: Uint8Array, frame: PatternFrame, index: number): void {
+  const { format, width, height } = frame;
   const needed = patternFrameSize(format, width, height);
   if (!(width > 0 && height > 0) || target.length < needed) {
-    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, 'the pattern buffer does not fit the frame', {
+    const message = 'the pattern buffer does not fit the frame';
+    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, message, {
       expected: `${needed} bytes for ${format} ${width}x${height}`,
       found: `${target.length} bytes`,
     });
   }
 
   const layout = layoutOf(width, height);
-  const colours = paintsFor(options.range ?? 'limited');
-  const painter = painterFor(target, format, width, height);
-  const frame = Math.max(0, Math.floor(index));
+  const colours = paletteFor(frame.range ?? 'limited');
+  const fill = painterFor(target, frame);
+  const frameIndex = Math.max(0, Math.floor(index));
 
   // Bars, then the strip below them.
-  for (let bar = 0; bar < PATTERN_BARS.length; bar += 1) {
-    const colour = colours.bars[bar];
-    if (colour) painter.fill(layout.barEdges[bar] ?? 0, 0, layout.barEdges[bar + 1] ?? width, layout.barsBottom, colour);
-  }
-  painter.fill(0, layout.barsBottom, width, height, colours.strip);
+  colours.bars.forEach((colour, bar) => {
+    const x0 = layout.barEdges[bar] ?? 0;
+    const x1 = layout.barEdges[bar + 1] ?? width;
+    fill({ x0, y0: 0, x1, y1: layout.barsBottom }, colour);
+  });
+  fill({ x0: 0, y0: layout.barsBottom, x1: width, y1: height }, colours.strip);
 
   // The box bounces diagonally over the bars.
   const size = layout.boxSize;
-  const boxX = bounce(frame, layout.grid, width - size);
-  const boxY = bounce(frame, layout.grid, layout.barsBottom - size);
-  painter.fill(boxX, boxY, boxX + size, boxY + size, colours.white);
+  const boxX = bounce(frameIndex, layout.grid, width - size);
+  const boxY = bounce(frameIndex, layout.grid, layout.barsBottom - size);
+  fill({ x0: boxX, y0: boxY, x1: boxX + size, y1: boxY + size }, colours.white);
   const core = Math.floor(size / 4 / layout.grid) * layout.grid || Math.floor(size / 4);
-  painter.fill(boxX + core, boxY + core, boxX + size - core, boxY + size - core, colours.black);
+  const far = size - core;
+  fill({ x0: boxX + core, y0: boxY + core, x1: boxX + far, y1: boxY + far }, colours.black);
 
-  // The counter: decimal digits, then binary blocks.
+
+  drawCounter(fill, layout, frameIndex, colours);
+}
+
+/** The frame counter: decimal digits in a block font, then binary blocks. */
+function drawCounter(fill: Painter, layout: Layout, frameIndex: number, colours: Palette): void {
   const cell = layout.digitCell;
-  const digits = String(frame % COUNTER_MODULUS).padStart(COUNTER_DIGITS, '0');
+  const digits = String(frameIndex % COUNTER_MODULUS).padStart(COUNTER_DIGITS, '0');
   for (let position = 0; position < COUNTER_DIGITS; position += 1) {
     const glyph = DIGIT_FONT[Number(digits[position])] ?? [];
     const left = layout.digitsX + position * 4 * cell;
     glyph.forEach((bits, row) => {
       for (let column = 0; column < 3; column += 1) {
         if ((bits & (4 >> column)) === 0) continue;
-        const x = left + column * cell;
-        const y = layout.digitsY + row * cell;
-        painter.fill(x, y, x + cell, y + cell, colours.white);
+        const x0 = left + column * cell;
+        const y0 = layout.digitsY + row * cell;
+        fill({ x0, y0, x1: x0 + cell, y1: y0 + cell }, colours.white);
       }
     });
   }
+
   const bitCell = layout.bitCell;
   for (let bit = 0; bit < COUNTER_BITS; bit += 1) {
-    const on = ((frame >> (COUNTER_BITS - 1 - bit)) & 1) === 1;
-    const x = layout.bitsX + bit * 2 * bitCell;
-    painter.fill(x, layout.bitsY, x + bitCell, layout.bitsY + bitCell, on ? colours.white : colours.black);
+    const on = ((frameIndex >> (COUNTER_BITS - 1 - bit)) & 1) === 1;
+    const x0 = layout.bitsX + bit * 2 * bitCell;
+    const rect = { x0, y0: layout.bitsY, x1: x0 + bitCell, y1: layout.bitsY + bitCell };
+    fill(rect, on ? colours.white : colours.black);
   }
 }
 
 /** Luma (or green for RGB) of the pixel at (x, y) of a frame in `format`. */
-function lumaAt(frame: Uint8Array, format: PatternPixelFormat, width: number, x: number, y: number): number {
+function lumaAt(frame: Uint8Array, format: PatternPixelFormat, pixel: number): number {
   switch (format) {
     case 'YUYV':
-      return frame[(y * width + x) * 2] ?? 0;
+      return frame[pixel * 2] ?? 0;
     case 'UYVY':
-      return frame[(y * width + x) * 2 + 1] ?? 0;
+      return frame[pixel * 2 + 1] ?? 0;
     case 'RGB24':
     case 'BGR24':
-      return frame[(y * width + x) * 3 + 1] ?? 0;
+      return frame[pixel * 3 + 1] ?? 0;
     default:
-      return frame[y * width + x] ?? 0;
+      return frame[pixel] ?? 0;
   }
 }
 
@@ -407,7 +495,12 @@ function lumaAt(frame: Uint8Array, format: PatternPixelFormat, width: number, x:
  * The frame index (modulo 65536) the binary blocks of a rendered pattern show, for checking
  * that no frame was lost or repeated. `undefined` when the frame is too small to hold it.
  */
-export function readPatternIndex(frame: Uint8Array, format: PatternPixelFormat, width: number, height: number): number | undefined {
+export function readPatternIndex(
+  frame: Uint8Array,
+  format: PatternPixelFormat,
+  width: number,
+  height: number,
+): number | undefined {
   if (frame.length < patternFrameSize(format, width, height)) return undefined;
   const layout = layoutOf(width, height);
   const cell = layout.bitCell;
@@ -418,7 +511,7 @@ export function readPatternIndex(frame: Uint8Array, format: PatternPixelFormat, 
   for (let bit = 0; bit < COUNTER_BITS; bit += 1) {
     const x = layout.bitsX + bit * 2 * cell + (cell >> 1);
     const y = layout.bitsY + (cell >> 1);
-    value = value * 2 + (lumaAt(frame, format, width, x, y) > threshold ? 1 : 0);
+    value = value * 2 + (lumaAt(frame, format, y * width + x) > threshold ? 1 : 0);
   }
   return value;
 }
@@ -486,12 +579,12 @@ export function createPatternSource(options: PatternSourceOptions = {}): Payload
 
     if (options.encodeJpeg) {
       const rgb = buffer(`jpeg-rgb:${width}x${height}`, patternFrameSize('RGB24', width, height));
-      renderPattern(rgb, 'RGB24', width, height, index);
+      renderPattern(rgb, { format: 'RGB24', width, height }, index);
       return options.encodeJpeg(rgb, width, height);
     }
 
     const planes = buffer(`jpeg-i420:${width}x${height}`, patternFrameSize('I420', width, height));
-    renderPattern(planes, 'I420', width, height, index, { range: 'full' });
+    renderPattern(planes, { format: 'I420', width, height, range: 'full' }, index);
     const lumaSize = width * height;
     const chromaSize = Math.ceil(width / 2) * Math.ceil(height / 2);
     encoder ??= new BaselineJpegEncoder(options.jpegQuality ?? 85);
@@ -513,16 +606,21 @@ export function createPatternSource(options: PatternSourceOptions = {}): Payload
       if (format.kind === 'uncompressed') {
         const size = Math.ceil((width * height * (format.bBitsPerPixel ?? 16)) / 8);
         const key = `${format.pixelFormat}:${width}x${height}`;
-        if (isPatternPixelFormat(format.pixelFormat) && patternFrameSize(format.pixelFormat, width, height) <= size) {
+        const pixelFormat = format.pixelFormat;
+        const fits =
+          isPatternPixelFormat(pixelFormat) && patternFrameSize(pixelFormat, width, height) <= size;
+
+        if (fits) {
           const bytes = buffer(key, size);
-          renderPattern(bytes, format.pixelFormat, width, height, index);
+          renderPattern(bytes, { format: pixelFormat, width, height }, index);
           return bytes.subarray(0, size);
         }
         return filler(buffer(key, size).subarray(0, size), index);
       }
 
       const cap = frame.dwMaxVideoFrameBufferSize ?? Number.MAX_SAFE_INTEGER;
-      const size = Math.max(FRAME_BASED_PREFIX.length + 1, Math.min(cap, Math.ceil(width * height * FRAME_BASED_BYTES_PER_PIXEL)));
+      const wanted = Math.ceil(width * height * FRAME_BASED_BYTES_PER_PIXEL);
+      const size = Math.max(FRAME_BASED_PREFIX.length + 1, Math.min(cap, wanted));
       const bytes = buffer(`${format.kind}:${width}x${height}`, size).subarray(0, size);
       bytes.set(FRAME_BASED_PREFIX);
       filler(bytes.subarray(FRAME_BASED_PREFIX.length), index);
@@ -534,6 +632,8 @@ export function createPatternSource(options: PatternSourceOptions = {}): Payload
 /** Deterministic bytes 0x10–0xFF that depend on the frame index (no 00 00 0x sequences). */
 function filler(bytes: Uint8Array, index: number): Uint8Array {
   const span = 0xf0;
-  for (let offset = 0; offset < bytes.length; offset += 1) bytes[offset] = 0x10 + ((offset * 7 + index * 13) % span);
+  for (let offset = 0; offset < bytes.length; offset += 1) {
+    bytes[offset] = 0x10 + ((offset * 7 + index * 13) % span);
+  }
   return bytes;
 }

@@ -27,7 +27,7 @@ import {
 } from '../uvc/descriptor-builder.js';
 import { EmulatedCamera, type EmulatedCameraOptions } from './emulated.js';
 
-/** VID:PID of the virtual camera: pid.codes (0x1209) with its test PID 0x0001 — not a real product. */
+/** VID:PID of the virtual camera: pid.codes' VID 0x1209 with its test PID 0x0001 (no product). */
 export const VIRTUAL_CAMERA_ID = { idVendor: 0x1209, idProduct: 0x0001 } as const;
 
 /** String descriptor indexes and texts of the virtual camera. */
@@ -48,9 +48,15 @@ export const VIRTUAL_CAMERA_SIZES: ReadonlyArray<{ width: number; height: number
 export const VIRTUAL_CAMERA_RATES: readonly number[] = [30, 15];
 
 /** wMaxPacketSize of the isochronous alternate settings 1–11, as on a Logitech C310. */
-const ISOCHRONOUS_PACKET_SIZES = [0x00c0, 0x0180, 0x0200, 0x0280, 0x0320, 0x03b0, 0x0a80, 0x0b20, 0x0be0, 0x1380, 0x13fc];
+const ISOCHRONOUS_PACKET_SIZES = [
+  0x00c0, 0x0180, 0x0200, 0x0280, 0x0320, 0x03b0, 0x0a80, 0x0b20, 0x0be0, 0x1380, 0x13fc,
+];
+
+/** wMaxPacketSize of the bulk endpoint of the bulk variant (high speed). */
+const HIGH_SPEED_BULK_PACKET = 512;
 
 /** Controls the virtual camera advertises, by the names of `uvc/controls.ts`. */
+
 const CAMERA_CONTROLS = [
   'autoExposureMode',
   'autoExposurePriority',
@@ -76,15 +82,23 @@ const PROCESSING_CONTROLS = [
 
 /** The bmControls bitmap advertising the named controls of one entity kind. */
 function controlBitmap(entity: 'camera' | 'processing', names: readonly string[]): number {
-  return CONTROLS.filter((control) => control.entity === entity && names.includes(control.name)).reduce(
-    (bitmap, control) => bitmap + 2 ** control.bit,
-    0,
-  );
+  const named = CONTROLS.filter((c) => c.entity === entity && names.includes(c.name));
+  return named.reduce((bitmap, control) => bitmap + 2 ** control.bit, 0);
 }
 
 /** Options of {@link createVirtualCamera}. */
 export interface VirtualCameraOptions
-  extends Pick<EmulatedCameraOptions, 'payloads' | 'controls' | 'clock' | 'pace' | 'idlePackets' | 'bulkPayloadSize' | 'protectVideoClass'> {
+  extends Pick<
+    EmulatedCameraOptions,
+    | 'payloads'
+    | 'controls'
+    | 'clock'
+    | 'pace'
+    | 'idlePackets'
+    | 'bulkPayloadSize'
+    | 'protectVideoClass'
+  > {
+
   /** `'isochronous'` (default, alternate settings 1–11) or `'bulk'` (alternate setting 0). */
   transfer?: 'isochronous' | 'bulk';
   /** The serial number string; `WEBUVC-0001` when absent. */
@@ -92,7 +106,9 @@ export interface VirtualCameraOptions
 }
 
 /** The compact description the virtual camera's descriptors are built from. */
-export function virtualCameraDescription(transfer: 'isochronous' | 'bulk' = 'isochronous'): CameraDescription {
+export function virtualCameraDescription(
+  transfer: 'isochronous' | 'bulk' = 'isochronous',
+): CameraDescription {
   const frames: FrameDescription[] = VIRTUAL_CAMERA_SIZES.map(({ width, height }) => ({
     width,
     height,
@@ -103,7 +119,10 @@ export function virtualCameraDescription(transfer: 'isochronous' | 'bulk' = 'iso
     cameraTerminal: { bmControls: controlBitmap('camera', CAMERA_CONTROLS) },
     processingUnit: { bmControls: controlBitmap('processing', PROCESSING_CONTROLS) },
     streaming: {
-      transfer: transfer === 'bulk' ? { type: 'bulk', wMaxPacketSize: 512 } : { type: 'isochronous', wMaxPacketSizes: ISOCHRONOUS_PACKET_SIZES },
+      transfer:
+        transfer === 'bulk'
+          ? { type: 'bulk', wMaxPacketSize: HIGH_SPEED_BULK_PACKET }
+          : { type: 'isochronous', wMaxPacketSizes: ISOCHRONOUS_PACKET_SIZES },
       formats: [
         { kind: 'uncompressed', pixelFormat: 'YUYV', frames },
         { kind: 'mjpeg', frames },
@@ -117,7 +136,9 @@ export function virtualCameraDescription(transfer: 'isochronous' | 'bulk' = 'iso
  *
  * Asynchronous so that a future version may prepare frames ahead; today it resolves at once.
  */
-export async function createVirtualCamera(options: VirtualCameraOptions = {}): Promise<EmulatedCamera> {
+export async function createVirtualCamera(
+  options: VirtualCameraOptions = {},
+): Promise<EmulatedCamera> {
   const { transfer, serialNumber, ...emulation } = options;
   const { MANUFACTURER, PRODUCT, SERIAL } = VIRTUAL_CAMERA_STRINGS;
   const device = compositeDeviceDescriptor({

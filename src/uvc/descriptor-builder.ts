@@ -194,7 +194,10 @@ export interface WriteConfigurationOptions {
 }
 
 /** The parts of a camera model the writer needs. */
-export type WritableModel = Pick<CameraModel, 'bConfigurationValue' | 'bmAttributes' | 'bMaxPower' | 'functions'>;
+export type WritableModel = Pick<
+  CameraModel,
+  'bConfigurationValue' | 'bmAttributes' | 'bMaxPower' | 'functions'
+>;
 
 /**
  * The bytes of a configuration descriptor set describing `model` — what a camera answers to
@@ -206,7 +209,10 @@ export type WritableModel = Pick<CameraModel, 'bConfigurationValue' | 'bmAttribu
  * @throws CameraError INVALID_ARGUMENT when the model cannot be written (an `'other'` format, a
  *   descriptor longer than 255 bytes, a configuration longer than 65535 bytes).
  */
-export function writeConfiguration(model: WritableModel, options: WriteConfigurationOptions = {}): Uint8Array {
+export function writeConfiguration(
+  model: WritableModel,
+  options: WriteConfigurationOptions = {},
+): Uint8Array {
   const out = new ByteWriter();
   const iFunction = options.iFunction ?? 0;
   let interfaces = 0;
@@ -231,7 +237,8 @@ export function writeConfiguration(model: WritableModel, options: WriteConfigura
   }
 
   if (out.length > MAX_U16) {
-    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, 'the configuration is too long to write', {
+    const message = 'the configuration is too long to write';
+    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, message, {
       expected: `at most ${MAX_U16} bytes`,
       found: `${out.length} bytes`,
     });
@@ -252,10 +259,17 @@ function writeAssociation(out: ByteWriter, fn: VideoFunction, iFunction: number)
   });
 }
 
-function writeInterface(
-  out: ByteWriter,
-  fields: { number: number; alternate: number; endpoints: number; subclass: number; protocol: number; name: number },
-): void {
+/** The fields of a video interface descriptor that vary. */
+interface InterfaceFields {
+  number: number;
+  alternate: number;
+  endpoints: number;
+  subclass: number;
+  protocol: number;
+  name: number;
+}
+
+function writeInterface(out: ByteWriter, fields: InterfaceFields): void {
   descriptor(out, USB_DT.INTERFACE, (w) => {
     w.u8(fields.number)
       .u8(fields.alternate)
@@ -280,7 +294,8 @@ function writeVideoControl(out: ByteWriter, vc: VideoControlInterface, iInterfac
   // VC_HEADER (UVC 1.5 §3.7.2): wTotalLength covers the header and every terminal and unit.
   const headerStart = out.length;
   csInterface(out, VC.HEADER, (w) => {
-    w.u16(vc.bcdUVC).u16(0).u32(vc.dwClockFrequency).u8(vc.baInterfaceNr.length).raw(vc.baInterfaceNr);
+    w.u16(vc.bcdUVC).u16(0).u32(vc.dwClockFrequency);
+    w.u8(vc.baInterfaceNr.length).raw(vc.baInterfaceNr);
   });
   for (const entity of vc.entities) writeEntity(out, entity);
   out.patch16(headerStart + 5, out.length - headerStart);
@@ -298,7 +313,8 @@ function writeEntity(out: ByteWriter, entity: Entity): void {
   switch (entity.type) {
     case 'inputTerminal':
       csInterface(out, VC.INPUT_TERMINAL, (w) => {
-        w.u8(entity.bTerminalID).u16(entity.wTerminalType).u8(entity.bAssocTerminal).u8(entity.iTerminal);
+        w.u8(entity.bTerminalID).u16(entity.wTerminalType).u8(entity.bAssocTerminal);
+        w.u8(entity.iTerminal);
         if (entity.camera) {
           w.u16(entity.camera.wObjectiveFocalLengthMin)
             .u16(entity.camera.wObjectiveFocalLengthMax)
@@ -310,13 +326,14 @@ function writeEntity(out: ByteWriter, entity: Entity): void {
       return;
     case 'outputTerminal':
       csInterface(out, VC.OUTPUT_TERMINAL, (w) => {
-        w.u8(entity.bTerminalID).u16(entity.wTerminalType).u8(entity.bAssocTerminal).u8(entity.bSourceID);
-        w.u8(entity.iTerminal);
+        w.u8(entity.bTerminalID).u16(entity.wTerminalType).u8(entity.bAssocTerminal);
+        w.u8(entity.bSourceID).u8(entity.iTerminal);
       });
       return;
     case 'selectorUnit':
       csInterface(out, VC.SELECTOR_UNIT, (w) => {
-        w.u8(entity.bUnitID).u8(entity.baSourceID.length).raw(entity.baSourceID).u8(entity.iSelector);
+        w.u8(entity.bUnitID).u8(entity.baSourceID.length).raw(entity.baSourceID);
+        w.u8(entity.iSelector);
       });
       return;
     case 'processingUnit':
@@ -344,7 +361,8 @@ function writeEntity(out: ByteWriter, entity: Entity): void {
 
 function writeEndpoint(out: ByteWriter, endpoint: EndpointInfo): void {
   descriptor(out, USB_DT.ENDPOINT, (w) => {
-    w.u8(endpoint.bEndpointAddress).u8(endpoint.bmAttributes).u16(endpoint.wMaxPacketSize).u8(endpoint.bInterval);
+    w.u8(endpoint.bEndpointAddress).u8(endpoint.bmAttributes);
+    w.u16(endpoint.wMaxPacketSize).u8(endpoint.bInterval);
   });
   const companion = endpoint.superSpeed;
   if (companion) {
@@ -355,7 +373,9 @@ function writeEndpoint(out: ByteWriter, endpoint: EndpointInfo): void {
 }
 
 function writeVideoStreaming(out: ByteWriter, vs: VideoStreamingInterface, protocol: number): void {
-  const settings = [...vs.alternateSettings].sort((a, b) => a.bAlternateSetting - b.bAlternateSetting);
+  const settings = [...vs.alternateSettings].sort(
+    (a, b) => a.bAlternateSetting - b.bAlternateSetting,
+  );
   const first: AlternateSetting = settings[0] ?? { bAlternateSetting: 0, endpoints: [] };
 
   writeInterface(out, {
@@ -387,7 +407,7 @@ function writeStreamingClassDescriptors(out: ByteWriter, vs: VideoStreamingInter
   // header and every format, frame, still and colour descriptor that follows.
   const headerStart = out.length;
   if (vs.inputHeader) {
-    writeInputHeader(out, vs.inputHeader, vs.formats.length);
+    writeInputHeader(out, vs.inputHeader);
   } else if (vs.outputHeader) {
     const header = vs.outputHeader;
     csInterface(out, VS.OUTPUT_HEADER, (w) => {
@@ -400,7 +420,9 @@ function writeStreamingClassDescriptors(out: ByteWriter, vs: VideoStreamingInter
   if (vs.inputHeader || vs.outputHeader) out.patch16(headerStart + 4, out.length - headerStart);
 }
 
-function writeInputHeader(out: ByteWriter, header: InputHeader, formats: number): void {
+/** bNumFormats is written as the header gives it (the C270 and C310 claim 3 formats and have 2). */
+function writeInputHeader(out: ByteWriter, header: InputHeader): void {
+  const formats = header.bNumFormats;
   const controlSize = Math.max(1, ...header.bmaControls.map((controls) => controls.length));
   csInterface(out, VS.INPUT_HEADER, (w) => {
     w.u8(formats)
@@ -427,26 +449,31 @@ function writeFormat(out: ByteWriter, format: FormatDescriptor): void {
       csInterface(out, format.bDescriptorSubtype, (w) => {
         w.u8(format.bFormatIndex).u8(frames).raw(guidFromString(requireGuid(format)));
         w.u8(format.bBitsPerPixel ?? 0).u8(format.bDefaultFrameIndex);
-        w.u8(format.bAspectRatioX).u8(format.bAspectRatioY).u8(format.bmInterlaceFlags).u8(format.bCopyProtect);
+        writeAspectAndFlags(w, format);
         if (format.kind === 'frameBased') w.u8(format.bVariableSize ?? 1);
       });
       break;
     case 'mjpeg':
       csInterface(out, VS.FORMAT_MJPEG, (w) => {
         w.u8(format.bFormatIndex).u8(frames).u8(format.bmFlags ?? 0).u8(format.bDefaultFrameIndex);
-        w.u8(format.bAspectRatioX).u8(format.bAspectRatioY).u8(format.bmInterlaceFlags).u8(format.bCopyProtect);
+        writeAspectAndFlags(w, format);
       });
       break;
     case 'other':
-      throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, 'cannot write a format webuvc does not parse', {
+      throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, 'cannot write an unparsed format', {
         expected: 'an uncompressed, MJPEG or frame-based format',
-        found: `format ${format.bFormatIndex} with subtype 0x${format.bDescriptorSubtype.toString(16)}`,
+        found: `format ${format.bFormatIndex} of subtype ${format.bDescriptorSubtype}`,
       });
   }
 
   for (const frame of format.frames) writeFrame(out, frame, format.kind === 'frameBased');
   for (const still of format.stillFrames) writeStillFrame(out, still);
   if (format.colorMatching) writeColorMatching(out, format.colorMatching);
+}
+
+function writeAspectAndFlags(w: ByteWriter, format: FormatDescriptor): void {
+  w.u8(format.bAspectRatioX).u8(format.bAspectRatioY);
+  w.u8(format.bmInterlaceFlags).u8(format.bCopyProtect);
 }
 
 function requireGuid(format: FormatDescriptor): string {
@@ -507,7 +534,7 @@ export function frameIntervalOf(framesPerSecond: number): number {
 export interface FrameDescription {
   width: number;
   height: number;
-  /** Discrete dwFrameInterval values in 100 ns units, fastest first (see {@link frameIntervalOf}). */
+  /** Discrete dwFrameInterval values (100 ns units), fastest first; see {@link frameIntervalOf}. */
   intervals: number[];
   /** dwDefaultFrameInterval; the first interval when absent. */
   defaultInterval?: number;
@@ -540,16 +567,23 @@ export type FormatDescription =
 export type StreamingTransferDescription =
   | {
       type: 'isochronous';
-      /** wMaxPacketSize of alternate settings 1, 2, …, raw (bits 12..11 are extra transactions). */
+      /** Raw wMaxPacketSize of alternate settings 1, 2, … (bits 12..11: extra transactions). */
       wMaxPacketSizes: number[];
       /** bInterval; 1 (every microframe) when absent. */
       bInterval?: number;
     }
   | {
       type: 'bulk';
-      /** wMaxPacketSize of the bulk endpoint on alternate setting 0; 512 (high speed) when absent. */
+      /** wMaxPacketSize of the bulk endpoint (alternate setting 0); 512 when absent. */
       wMaxPacketSize?: number;
     };
+
+/** The VideoControl interrupt endpoint. */
+export interface StatusEndpointDescription {
+  bEndpointAddress?: number;
+  wMaxPacketSize?: number;
+  bInterval?: number;
+}
 
 /** A bitmap of controls: the value and its size in bytes (bControlSize). */
 export interface ControlBitmapDescription {
@@ -585,7 +619,7 @@ export interface CameraDescription {
   processingUnit?: ControlBitmapDescription & { wMaxMultiplier?: number };
   extensionUnits?: ExtensionUnitDescription[];
   /** The VC interrupt endpoint; `null` for none; 0x83, 16 bytes, bInterval 8 when absent. */
-  statusEndpoint?: { bEndpointAddress?: number; wMaxPacketSize?: number; bInterval?: number } | null;
+  statusEndpoint?: StatusEndpointDescription | null;
   streaming: {
     /** 0x81 when absent. */
     bEndpointAddress?: number;
@@ -607,8 +641,12 @@ const BUILDABLE_FORMATS: Record<BuildablePixelFormat, { guid: string; bitsPerPix
 /** Bits per pixel the builder assumes for MJPEG frame buffers (as YUYV, like real cameras). */
 const MJPEG_BUFFER_BITS_PER_PIXEL = 16;
 
-/** Default colour matching: BT.709 primaries and transfer, SMPTE 170M matrix (UVC 1.5 §3.9.2.6). */
-const DEFAULT_COLOR_MATCHING: ColorMatching = { bColorPrimaries: 1, bTransferCharacteristics: 1, bMatrixCoefficients: 4 };
+/** Default colour matching (UVC 1.5 §3.9.2.6): BT.709 primaries and transfer, SMPTE 170M. */
+const DEFAULT_COLOR_MATCHING: ColorMatching = {
+  bColorPrimaries: 1,
+  bTransferCharacteristics: 1,
+  bMatrixCoefficients: 4,
+};
 
 /** Entity IDs of the compact chain. */
 const CHAIN = { CAMERA_TERMINAL: 1, PROCESSING_UNIT: 2, FIRST_EXTENSION_UNIT: 3 } as const;
@@ -650,7 +688,10 @@ export function describeCamera(description: CameraDescription): CameraModel {
   };
   if (description.statusEndpoint !== null) {
     const status = { ...DEFAULT_STATUS, ...(description.statusEndpoint ?? {}) };
-    videoControl.statusEndpoint = endpointInfo(status.bEndpointAddress, 'interrupt', status.wMaxPacketSize, status.bInterval);
+    videoControl.statusEndpoint = endpointInfo(status.bEndpointAddress, 'interrupt', {
+      wMaxPacketSize: status.wMaxPacketSize,
+      bInterval: status.bInterval,
+    });
   }
 
   const model: WritableModel = {
@@ -666,13 +707,18 @@ export function describeCamera(description: CameraDescription): CameraModel {
  * The configuration descriptor bytes of a compactly described camera:
  * `writeConfiguration(describeCamera(description))`.
  */
-export function buildConfiguration(description: CameraDescription, options: WriteConfigurationOptions = {}): Uint8Array {
+export function buildConfiguration(
+  description: CameraDescription,
+  options: WriteConfigurationOptions = {},
+): Uint8Array {
   return writeConfiguration(describeCamera(description), options);
 }
 
 function bitmap(value: number, size: number): Uint8Array {
   const bytes = new Uint8Array(size);
-  for (let index = 0; index < size; index += 1) bytes[index] = Math.floor(value / 2 ** (8 * index)) & 0xff;
+  for (let index = 0; index < size; index += 1) {
+    bytes[index] = Math.floor(value / 2 ** (8 * index)) & 0xff;
+  }
   return bytes;
 }
 
@@ -735,7 +781,11 @@ function describeEntities(description: CameraDescription, bcdUVC: number): Entit
   return entities;
 }
 
-function describeStreaming(description: CameraDescription, number: number, terminalLink: number): VideoStreamingInterface {
+function describeStreaming(
+  description: CameraDescription,
+  number: number,
+  terminalLink: number,
+): VideoStreamingInterface {
   const spec = description.streaming;
   const address = spec.bEndpointAddress ?? 0x81;
   const formats = spec.formats.map((format, index) => describeFormat(format, index + 1));
@@ -743,12 +793,15 @@ function describeStreaming(description: CameraDescription, number: number, termi
   const alternateSettings: AlternateSetting[] = [];
   if (spec.transfer.type === 'bulk') {
     const size = spec.transfer.wMaxPacketSize ?? HIGH_SPEED_BULK_PACKET;
-    alternateSettings.push({ bAlternateSetting: 0, endpoints: [endpointInfo(address, 'bulk', size, 0)] });
+    const endpoint = endpointInfo(address, 'bulk', { wMaxPacketSize: size, bInterval: 0 });
+    alternateSettings.push({ bAlternateSetting: 0, endpoints: [endpoint] });
   } else {
     alternateSettings.push({ bAlternateSetting: 0, endpoints: [] });
     const interval = spec.transfer.bInterval ?? 1;
     spec.transfer.wMaxPacketSizes.forEach((size, index) => {
-      alternateSettings.push({ bAlternateSetting: index + 1, endpoints: [endpointInfo(address, 'isochronous', size, interval)] });
+      const packet = { wMaxPacketSize: size, bInterval: interval };
+      const endpoint = endpointInfo(address, 'isochronous', packet);
+      alternateSettings.push({ bAlternateSetting: index + 1, endpoints: [endpoint] });
     });
   }
 
@@ -770,7 +823,11 @@ function describeStreaming(description: CameraDescription, number: number, termi
   };
 }
 
-function endpointInfo(address: number, type: TransferType, wMaxPacketSize: number, bInterval: number): EndpointInfo {
+function endpointInfo(
+  address: number,
+  type: TransferType,
+  { wMaxPacketSize, bInterval }: { wMaxPacketSize: number; bInterval: number },
+): EndpointInfo {
   const maxPacketSize = wMaxPacketSize & PACKET_SIZE_MASK;
   const transactionsPerMicroframe = 1 + ((wMaxPacketSize >> EXTRA_TRANSACTIONS_SHIFT) & 0x3);
   const sync = type === 'isochronous' ? ISO_ASYNCHRONOUS : 0;
@@ -802,8 +859,11 @@ function describeFormat(format: FormatDescription, index: number): FormatDescrip
     guid = format.guidFormat?.toLowerCase() ?? known?.guid;
     const bits = format.bitsPerPixel ?? known?.bitsPerPixel;
     if (guid === undefined || bits === undefined) {
-      throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, 'an uncompressed format needs a GUID', {
-        expected: `pixelFormat in ${Object.keys(BUILDABLE_FORMATS).join(', ')} or guidFormat with bitsPerPixel`,
+      const known = Object.keys(BUILDABLE_FORMATS).join(', ');
+      const message = 'an uncompressed format needs a GUID';
+      throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, message, {
+
+        expected: `pixelFormat in ${known} or guidFormat with bitsPerPixel`,
         found: JSON.stringify({ pixelFormat: format.pixelFormat, guidFormat: format.guidFormat }),
       });
     }
@@ -812,7 +872,9 @@ function describeFormat(format: FormatDescription, index: number): FormatDescrip
   }
 
   const frameSubtype = format.kind === 'uncompressed' ? VS.FRAME_UNCOMPRESSED : VS.FRAME_MJPEG;
-  const frames = format.frames.map((frame, frameIndex) => describeFrame(frame, frameIndex + 1, frameSubtype, bitsPerPixel));
+  const frames = format.frames.map((frame, frameIndex) =>
+    describeFrame(frame, frameIndex + 1, frameSubtype, bitsPerPixel),
+  );
   const base = {
     bFormatIndex: index,
     pixelFormat,
@@ -828,12 +890,25 @@ function describeFormat(format: FormatDescription, index: number): FormatDescrip
   if (format.kind === 'mjpeg') {
     return { ...base, kind: 'mjpeg', bDescriptorSubtype: VS.FORMAT_MJPEG, bmFlags: 0 };
   }
-  return { ...base, kind: 'uncompressed', bDescriptorSubtype: VS.FORMAT_UNCOMPRESSED, guidFormat: guid, bBitsPerPixel: bitsPerPixel };
+  return {
+    ...base,
+    kind: 'uncompressed',
+    bDescriptorSubtype: VS.FORMAT_UNCOMPRESSED,
+    guidFormat: guid,
+    bBitsPerPixel: bitsPerPixel,
+  };
 }
 
-function describeFrame(frame: FrameDescription, index: number, subtype: number, bitsPerPixel: number): FrameDescriptor {
+function describeFrame(
+  frame: FrameDescription,
+  index: number,
+  subtype: number,
+  bitsPerPixel: number,
+): FrameDescriptor {
   if (frame.intervals.length === 0) {
-    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, 'a frame needs at least one frame interval', {
+    const message = 'a frame needs at least one frame interval';
+    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, message, {
+
       expected: 'one or more intervals',
       found: `frame ${index} (${frame.width}x${frame.height}) with none`,
     });
