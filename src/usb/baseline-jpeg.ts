@@ -15,6 +15,7 @@
  */
 
 import { CameraError, CameraErrorCode } from '../errors.js';
+import { STANDARD_DHT_SEGMENT, STANDARD_HUFFMAN_TABLES, type HuffmanTable } from '../stream/jpeg.js';
 
 /** JPEG markers (ISO/IEC 10918-1 Table B.1). */
 const MARKER = {
@@ -23,7 +24,6 @@ const MARKER = {
   APP0: 0xe0,
   DQT: 0xdb,
   SOF0: 0xc0,
-  DHT: 0xc4,
   SOS: 0xda,
 } as const;
 
@@ -48,60 +48,19 @@ const CHROMINANCE_QUANTISER = [
   ...new Array<number>(32).fill(99),
 ];
 
-/** A Huffman table as JPEG stores it: code counts per length 1..16, then the symbols. */
-export interface HuffmanSpec {
-  counts: number[];
-  symbols: number[];
+/** The Annex K.3 tables from the one place they are written out, by their role here. */
+function standardTable(tableClass: 0 | 1, tableId: number): HuffmanTable {
+  const table = STANDARD_HUFFMAN_TABLES.find((t) => t.tableClass === tableClass && t.tableId === tableId);
+  if (!table) throw new Error(`no standard Huffman table ${tableClass}/${tableId}`);
+  return table;
 }
 
-/** AC symbols are (run << 4) | size; these rows list them in Annex K.3's order. */
-const AC_LUMINANCE_SYMBOLS = [
-  0x01, 0x02, 0x03, 0x00, 0x04, 0x11, 0x05, 0x12, 0x21, 0x31, 0x41, 0x06, 0x13, 0x51, 0x61, 0x07,
-  0x22, 0x71, 0x14, 0x32, 0x81, 0x91, 0xa1, 0x08, 0x23, 0x42, 0xb1, 0xc1, 0x15, 0x52, 0xd1, 0xf0,
-  0x24, 0x33, 0x62, 0x72, 0x82, 0x09, 0x0a, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x25, 0x26, 0x27, 0x28,
-  0x29, 0x2a, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49,
-  0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69,
-  0x6a, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89,
-  0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
-  0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3, 0xc4, 0xc5,
-  0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xe1, 0xe2,
-  0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8,
-  0xf9, 0xfa,
-];
-
-const AC_CHROMINANCE_SYMBOLS = [
-  0x00, 0x01, 0x02, 0x03, 0x11, 0x04, 0x05, 0x21, 0x31, 0x06, 0x12, 0x41, 0x51, 0x07, 0x61, 0x71,
-  0x13, 0x22, 0x32, 0x81, 0x08, 0x14, 0x42, 0x91, 0xa1, 0xb1, 0xc1, 0x09, 0x23, 0x33, 0x52, 0xf0,
-  0x15, 0x62, 0x72, 0xd1, 0x0a, 0x16, 0x24, 0x34, 0xe1, 0x25, 0xf1, 0x17, 0x18, 0x19, 0x1a, 0x26,
-  0x27, 0x28, 0x29, 0x2a, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48,
-  0x49, 0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68,
-  0x69, 0x6a, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87,
-  0x88, 0x89, 0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0xa2, 0xa3, 0xa4, 0xa5,
-  0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3,
-  0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda,
-  0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8,
-  0xf9, 0xfa,
-];
-
-/** DC symbols are sizes 0..11 in both DC tables. */
-const DC_SYMBOLS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-
-/** The four tables of Annex K.3. */
-export type HuffmanTableName = 'dcLuminance' | 'dcChrominance' | 'acLuminance' | 'acChrominance';
-
-/** Annex K.3 Tables K.3–K.6. */
-export const STANDARD_HUFFMAN_TABLES: Readonly<Record<HuffmanTableName, HuffmanSpec>> = {
-  dcLuminance: { counts: [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0], symbols: DC_SYMBOLS },
-  dcChrominance: { counts: [0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0], symbols: DC_SYMBOLS },
-  acLuminance: {
-    counts: [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d],
-    symbols: AC_LUMINANCE_SYMBOLS,
-  },
-  acChrominance: {
-    counts: [0, 2, 1, 2, 4, 4, 3, 4, 7, 5, 4, 4, 0, 1, 2, 0x77],
-    symbols: AC_CHROMINANCE_SYMBOLS,
-  },
-};
+const TABLES = {
+  dcLuminance: standardTable(0, 0),
+  acLuminance: standardTable(1, 0),
+  dcChrominance: standardTable(0, 1),
+  acChrominance: standardTable(1, 1),
+} as const;
 
 /** Huffman codes by symbol: code value and length (0 = symbol absent). */
 interface HuffmanCodes {
@@ -110,7 +69,7 @@ interface HuffmanCodes {
 }
 
 /** Annex C: canonical codes from the counts per length. */
-function huffmanCodes(spec: HuffmanSpec): HuffmanCodes {
+function huffmanCodes(spec: HuffmanTable): HuffmanCodes {
   const code = new Uint16Array(256);
   const length = new Uint8Array(256);
   let next = 0;
@@ -118,7 +77,7 @@ function huffmanCodes(spec: HuffmanSpec): HuffmanCodes {
   for (let bits = 1; bits <= 16; bits += 1) {
     const count = spec.counts[bits - 1] ?? 0;
     for (let index = 0; index < count; index += 1) {
-      const symbol = spec.symbols[symbolIndex] ?? 0;
+      const symbol = spec.values[symbolIndex] ?? 0;
       code[symbol] = next;
       length[symbol] = bits;
       next += 1;
@@ -130,10 +89,10 @@ function huffmanCodes(spec: HuffmanSpec): HuffmanCodes {
 }
 
 const CODES = {
-  dcLuminance: huffmanCodes(STANDARD_HUFFMAN_TABLES.dcLuminance),
-  dcChrominance: huffmanCodes(STANDARD_HUFFMAN_TABLES.dcChrominance),
-  acLuminance: huffmanCodes(STANDARD_HUFFMAN_TABLES.acLuminance),
-  acChrominance: huffmanCodes(STANDARD_HUFFMAN_TABLES.acChrominance),
+  dcLuminance: huffmanCodes(TABLES.dcLuminance),
+  dcChrominance: huffmanCodes(TABLES.dcChrominance),
+  acLuminance: huffmanCodes(TABLES.acLuminance),
+  acChrominance: huffmanCodes(TABLES.acChrominance),
 };
 
 /** Zig-zag scan order: ZIGZAG[k] is the natural index of the k-th coefficient (Figure A.6). */
@@ -369,20 +328,8 @@ export class BaselineJpegEncoder {
       w.byte(table);
     }
 
-    // DHT: the four Annex K.3 tables (class << 4 | id).
-    const tables: Array<[number, HuffmanSpec]> = [
-      [0x00, STANDARD_HUFFMAN_TABLES.dcLuminance],
-      [0x10, STANDARD_HUFFMAN_TABLES.acLuminance],
-      [0x01, STANDARD_HUFFMAN_TABLES.dcChrominance],
-      [0x11, STANDARD_HUFFMAN_TABLES.acChrominance],
-    ];
-    w.marker(MARKER.DHT);
-    w.u16(2 + tables.reduce((sum, [, spec]) => sum + 17 + spec.symbols.length, 0));
-    for (const [id, spec] of tables) {
-      w.byte(id);
-      for (const count of spec.counts) w.byte(count);
-      for (const symbol of spec.symbols) w.byte(symbol);
-    }
+    // DHT: the four Annex K.3 tables, as the MJPEG repair inserts them.
+    for (const byte of STANDARD_DHT_SEGMENT) w.byte(byte);
 
     // SOS: all three components, Y with tables 0/0, chroma with 1/1, full spectral range.
     w.marker(MARKER.SOS);
