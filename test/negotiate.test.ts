@@ -753,7 +753,7 @@ describe('negotiate with a UVC 1.5 device that takes only 48-byte probes (bugs.m
 describe('negotiate when the camera is unplugged', () => {
   const { GET_DEF, GET_CUR, SET_CUR, COMMIT } = C310_SETUP;
   const unplugged = (): never => {
-    throw new DOMException('The device was disconnected.', 'NotFoundError');
+    throw new DOMException('device gone (mock)', 'NotFoundError');
   };
 
   it('ends in 7400201 naming the request when GET_CUR(PROBE) finds the device gone', async () => {

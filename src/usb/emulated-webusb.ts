@@ -227,20 +227,20 @@ export function webUsbConfiguration(
   return new EmulatedConfiguration(raw, strings, state);
 }
 
-/** The messages a browser (Chromium) gives with each DOMException, by situation. */
+/** The DOMException name WebUSB specifies for each situation, with webuvc's own message. */
 export const WEBUSB_ERRORS = {
-  notOpen: ['InvalidStateError', 'The device must be opened first.'],
-  noConfiguration: ['InvalidStateError', 'The device must have a configuration selected.'],
-  notClaimed: ['InvalidStateError', 'The interface must be claimed first.'],
-  badConfiguration: ['NotFoundError', 'The configuration value provided is not supported by the device.'],
-  badInterface: ['NotFoundError', 'The interface number provided is not supported by the device in its current configuration.'],
-  badAlternate: ['NotFoundError', 'The alternate setting provided is not supported by the device in its current configuration.'],
-  badEndpoint: ['NotFoundError', 'The specified endpoint is not part of a claimed and selected alternate interface.'],
-  wrongEndpointType: ['InvalidAccessError', 'The specified endpoint does not support this transfer type.'],
-  protectedClass: ['SecurityError', 'The requested interface implements a protected class.'],
-  disconnected: ['NotFoundError', 'The device was disconnected.'],
-  aborted: ['AbortError', 'The transfer was cancelled.'],
-  tooLarge: ['DataError', 'The requested transfer is larger than the emulator allows.'],
+  notOpen: ['InvalidStateError', 'emulated camera: open() it first'],
+  noConfiguration: ['InvalidStateError', 'emulated camera: no configuration is selected'],
+  notClaimed: ['InvalidStateError', 'emulated camera: claim the interface first'],
+  badConfiguration: ['NotFoundError', 'emulated camera: no such configuration value'],
+  badInterface: ['NotFoundError', 'emulated camera: no such interface in the active configuration'],
+  badAlternate: ['NotFoundError', 'emulated camera: no such alternate setting'],
+  badEndpoint: ['NotFoundError', 'emulated camera: the endpoint is not in a claimed interface\'s selected alternate setting'],
+  wrongEndpointType: ['InvalidAccessError', 'emulated camera: wrong transfer type for this endpoint'],
+  protectedClass: ['SecurityError', 'emulated camera: video-class interfaces are protected (as in browsers)'],
+  disconnected: ['NotFoundError', 'emulated camera: the device is disconnected'],
+  aborted: ['AbortError', 'emulated camera: the transfer was cancelled'],
+  tooLarge: ['DataError', 'emulated camera: the transfer is larger than the emulator allows'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 /** A DOMException for one of the {@link WEBUSB_ERRORS} situations. */
