@@ -3,7 +3,7 @@
  * alternate setting, stream, assemble, stop, close — through the W3C USBDevice interface.
  */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 
@@ -13,7 +13,7 @@ import type { Frame } from '../src/stream/frame.js';
 import { loadEmulatedCamera } from '../src/usb/emulated-files.js';
 import { createVirtualCamera } from '../src/usb/virtual-camera.js';
 import type { EmulatedCamera } from '../src/usb/emulated.js';
-import { rawDescriptorsDir } from './fixtures.js';
+import { fixturesDir, rawDescriptorsDir } from './fixtures.js';
 
 /** Collect `count` frames (copied out, then released) or fail after `ms`. */
 async function collectFrames(
@@ -37,22 +37,29 @@ async function collectFrames(
   return { frames, stream };
 }
 
-const cameras = readdirSync(rawDescriptorsDir)
-  .filter((name) => name.endsWith('.config.bin'))
-  .sort();
+const descriptorsDir = join(fixturesDir, 'descriptors');
+const cameras = [
+  ...readdirSync(rawDescriptorsDir)
+    .filter((name) => name.endsWith('.config.bin'))
+    .map((name) => join(rawDescriptorsDir, name)),
+  ...readdirSync(descriptorsDir)
+    .filter((name) => name.endsWith('.lsusb.txt') || name.endsWith('.usbtreeview.txt'))
+    .map((name) => join(descriptorsDir, name)),
+].sort();
 
 describe('every real camera streams through its emulated twin', () => {
-  it('finds the raw configurations', () => {
-    expect(cameras.length).toBeGreaterThanOrEqual(9);
+  it('finds the raw configurations, lsusb dumps and UsbTreeView reports', () => {
+    expect(cameras.length).toBeGreaterThanOrEqual(9 + 15 + 7);
   });
 
-  for (const name of cameras) {
-    it(`${name}: default format, then every format once`, async () => {
-      const device = await loadEmulatedCamera(join(rawDescriptorsDir, name), { pace: 'asap' });
+  for (const path of cameras) {
+    it(`${basename(path)}: every format once`, async () => {
+      const device = await loadEmulatedCamera(path, { pace: 'asap' });
       const camera = await UvcCamera.open(device);
       try {
+        // Formats webuvc does not parse the frames of (UVC 1.5 H.264, VP8: see Limitations) are left out.
         const formats = camera.videoFunction.streaming.flatMap((vs) =>
-          vs.formats.map((format) => ({ vs, format })),
+          vs.formats.filter((format) => format.frames.length > 0).map((format) => ({ vs, format })),
         );
         expect(formats.length).toBeGreaterThan(0);
 

@@ -622,10 +622,18 @@ describe('emulated camera behaviour', () => {
     expect(camera.manufacturerName).toBe('Trust Webcam');
   });
 
-  it('rejects an lsusb dump with a CameraError that says why', async () => {
+  it('loads an lsusb -v dump with its strings and notes', async () => {
     const lsusb = join(fixturesDir, 'descriptors', 'logitech_c920_046d-082d.lsusb.txt');
+    const files = await loadDescriptorFile(lsusb);
+    expect(files.notes?.length).toBeGreaterThan(0);
+    const camera = await loadEmulatedCamera(lsusb);
+    expect([camera.vendorId, camera.productId]).toEqual([0x046d, 0x082d]);
+  });
+
+  it('rejects text that is no descriptor dump with a CameraError that says why', async () => {
+    const readme = join(fixturesDir, 'README.md');
     const expected = { name: 'CameraError', code: 7400101 };
-    await expect(loadEmulatedCamera(lsusb)).rejects.toMatchObject(expected);
+    await expect(loadEmulatedCamera(readme)).rejects.toMatchObject(expected);
   });
 
   it('the descriptor writer mirrors the parser on every real configuration', () => {

@@ -17,7 +17,7 @@ import { BulkPayloadDriver } from '../stream/bulk.js';
 import type { Frame } from '../stream/frame.js';
 import { IsochronousPayloadDriver } from '../stream/isochronous.js';
 import { FramePool, frameBufferSize } from '../stream/pool.js';
-import { startReader, type TransferReader } from '../stream/reader.js';
+import { WebUsbStreaming, type RunningTransfers, type StreamingBackend } from '../usb/streaming.js';
 import { negotiate, type DebugSink, type Negotiation, type NegotiateQuirks } from './negotiate.js';
 import { selectStream, type StreamChoice, type StreamRequest } from './select.js';
 
@@ -29,6 +29,12 @@ export interface OpenCameraOptions {
   quirks?: NegotiateQuirks;
   /** Opt-in debug lines by category (`probe`, `stream`). */
   debug?: DebugSink;
+  /**
+   * Who drives a VideoStreaming interface. Default: the `USBDevice` itself through WebUSB
+   * transfers. Attached cameras on Linux pass webuvc's native binding here (see
+   * `src/usb/native-streaming.ts`), which is what makes isochronous cameras stream under Node.
+   */
+  streaming?: (interfaceNumber: number) => StreamingBackend;
 }
 
 /** Options for {@link UvcCamera.startStream}. */
@@ -115,6 +121,7 @@ export class UvcCamera {
   readonly videoFunction: VideoFunction;
   readonly #options: OpenCameraOptions;
   #stream: ActiveStream | undefined;
+  readonly #backends = new Map<number, StreamingBackend>();
   #closed = false;
 
   private constructor(device: USBDevice, model: CameraModel, fn: VideoFunction, options: OpenCameraOptions) {
@@ -139,24 +146,32 @@ export class UvcCamera {
       throw fromUsbError(error, 'opening the camera');
     }
 
-    const descriptors = await readDescriptors(device);
-    const model = parseConfiguration(descriptors.configuration, descriptors.device);
-    const index = options.functionIndex ?? 0;
-    const fn = model.functions[index];
-    if (!fn) {
-      throw new CameraError(CameraErrorCode.DEVICE_DISABLED, 'no such video function on this device', {
-        expected: `function index below ${model.functions.length}`,
-        found: index,
-      });
-    }
-
+    let model: CameraModel;
+    let fn: VideoFunction | undefined;
     try {
-      if (device.configuration?.configurationValue !== model.bConfigurationValue) {
-        await device.selectConfiguration(model.bConfigurationValue);
+      const descriptors = await readDescriptors(device);
+      model = parseConfiguration(descriptors.configuration, descriptors.device);
+      const index = options.functionIndex ?? 0;
+      fn = model.functions[index];
+      if (!fn) {
+        throw new CameraError(CameraErrorCode.DEVICE_DISABLED, 'no such video function on this device', {
+          expected: `function index below ${model.functions.length}`,
+          found: index,
+        });
       }
-      await device.claimInterface(fn.videoControl.bInterfaceNumber);
+
+      try {
+        if (device.configuration?.configurationValue !== model.bConfigurationValue) {
+          await device.selectConfiguration(model.bConfigurationValue);
+        }
+        await device.claimInterface(fn.videoControl.bInterfaceNumber);
+      } catch (error) {
+        throw fromUsbError(error, `claiming VideoControl interface ${fn.videoControl.bInterfaceNumber}`);
+      }
     } catch (error) {
-      throw fromUsbError(error, `claiming VideoControl interface ${fn.videoControl.bInterfaceNumber}`);
+      // Leave nothing open behind a camera that could not be opened.
+      await device.close().catch(() => undefined);
+      throw error;
     }
     return new UvcCamera(device, model, fn, options);
   }
@@ -198,74 +213,56 @@ export class UvcCamera {
     const bulkTransferSize = options.bulkTransferSize ?? DEFAULT_BULK_TRANSFER_SIZE;
     const vsInterface = streaming.bInterfaceNumber;
 
-    // Negotiation happens in alternate setting 0 (UVC 1.5 §4.3.1.1.1).
+    const backend = this.#backend(vsInterface);
+    const candidates = streamingSettings(streaming, 0);
+    const bulk = candidates[0]?.endpoint.transferType === 'bulk';
+    if (!candidates.every((setting) => backend.supports(setting.endpoint))) {
+      throw new CameraError(CameraErrorCode.DEVICE_DISABLED, 'cannot stream from this camera here', {
+        expected: `a transport for ${bulk ? 'bulk' : 'isochronous'} endpoints`,
+        found: backend.limitation,
+      });
+    }
+
+    // Negotiation happens in alternate setting 0 (UVC 1.5 §4.3.1.1.1), through the interface's owner.
     try {
-      await this.device.claimInterface(vsInterface);
-      await this.device.selectAlternateInterface(vsInterface, 0);
+      await backend.claim();
     } catch (error) {
       throw fromUsbError(error, `claiming VideoStreaming interface ${vsInterface}`);
     }
 
-    const candidates = streamingSettings(streaming, 0);
-    const bulk = candidates[0]?.endpoint.transferType === 'bulk';
-    const capacity = bulk
-      ? bulkTransferSize
-      : Math.max(...candidates.map((s) => s.endpoint.bytesPerInterval));
-    const negotiation = await negotiate(this.device, {
-      interfaceNumber: vsInterface,
-      bcdUVC: this.videoFunction.videoControl.bcdUVC,
-      format,
-      frame,
-      dwFrameInterval: choice.dwFrameInterval,
-      maxPayloadCapacity: capacity,
-      transferType: bulk ? 'bulk' : 'isochronous',
-      ...(this.#options.quirks ? { quirks: this.#options.quirks } : {}),
-      ...(this.#options.debug ? { debug: this.#options.debug } : {}),
-    });
-    const committed = negotiation.committed;
-
-    const setting = await this.#selectSetting(
-      vsInterface,
-      streamingSettings(streaming, committed.dwMaxPayloadTransferSize, { compressed }),
-    );
-
-    const bitsPerPixel = format.bBitsPerPixel ?? 16;
-    const exactSize = Math.ceil((frame.wWidth * frame.wHeight * bitsPerPixel) / 8);
-    const bufferSize = compressed
-      ? frameBufferSize({
-          dwMaxVideoFrameSize: Math.max(committed.dwMaxVideoFrameSize, frame.dwMaxVideoFrameBufferSize ?? 0),
-          wWidth: frame.wWidth,
-          wHeight: frame.wHeight,
-          bitsPerPixel: 16,
-        })
-      : exactSize;
-    const pool = new FramePool({ count: options.poolSize ?? DEFAULT_POOL_SIZE, bufferSize });
-    const assembler = new FrameAssembler({
-      pool,
-      compressed,
-      mjpeg: format.pixelFormat === 'MJPEG',
-      ...(compressed ? {} : { expectedFrameSize: exactSize }),
-      deliverBad: options.deliverBad ?? false,
-      onFrame,
-    });
-
-    let reader: TransferReader;
-    if (setting.endpoint.transferType === 'bulk') {
-      const driver = new BulkPayloadDriver(assembler, {
-        maxPayloadTransferSize: committed.dwMaxPayloadTransferSize,
+    let transfers: RunningTransfers;
+    let setting: StreamingSetting;
+    let negotiation: Negotiation;
+    let assembler: FrameAssembler;
+    try {
+      const capacity = bulk ? bulkTransferSize : Math.max(...candidates.map((s) => s.endpoint.bytesPerInterval));
+      negotiation = await negotiate(backend.control as USBDevice, {
+        interfaceNumber: vsInterface,
+        bcdUVC: this.videoFunction.videoControl.bcdUVC,
+        format,
+        frame,
+        dwFrameInterval: choice.dwFrameInterval,
+        maxPayloadCapacity: capacity,
+        transferType: bulk ? 'bulk' : 'isochronous',
+        ...(this.#options.quirks ? { quirks: this.#options.quirks } : {}),
+        ...(this.#options.debug ? { debug: this.#options.debug } : {}),
       });
-      reader = startReader(
-        this.device,
-        { bulk: (data, requested, time) => driver.pushTransfer(data, requested, time) },
-        this.#readerOptions(setting, options, bulkTransferSize),
+      const committed = negotiation.committed;
+      setting = await this.#selectSetting(
+        backend,
+        streamingSettings(streaming, committed.dwMaxPayloadTransferSize, { compressed }),
       );
-    } else {
-      const driver = new IsochronousPayloadDriver(assembler);
-      reader = startReader(
-        this.device,
-        { isochronous: (data, packets, time) => driver.pushTransfer(data, packets, time) },
-        this.#readerOptions(setting, options, bulkTransferSize),
-      );
+      assembler = this.#assembler(choice, committed.dwMaxVideoFrameSize, onFrame, options);
+      transfers = await this.#startTransfers(backend, setting, assembler, committed.dwMaxPayloadTransferSize, {
+        endpoint: setting.endpoint,
+        transfers: options.transfers ?? 4,
+        packetsPerTransfer: options.packetsPerTransfer ?? 32,
+        bulkTransferSize,
+        onError: (error) => options.onError?.(error),
+      });
+    } catch (error) {
+      await backend.release(undefined);
+      throw error;
     }
 
     let stopping: Promise<void> | undefined;
@@ -275,11 +272,11 @@ export class UvcCamera {
       setting,
       counters: () => ({
         ...assembler.counters,
-        transfersCompleted: reader.completed,
-        transfersFailed: reader.failed,
+        transfersCompleted: transfers.completed,
+        transfersFailed: transfers.failed,
       }),
       stop: () => {
-        stopping ??= this.#stopStream(reader, setting, vsInterface).finally(() => {
+        stopping ??= this.#stopStream(backend, transfers, setting).finally(() => {
           if (this.#stream === stream) this.#stream = undefined;
         });
         return stopping;
@@ -289,25 +286,67 @@ export class UvcCamera {
     return stream;
   }
 
-  #readerOptions(setting: StreamingSetting, options: StreamOptions, bulkTransferSize: number) {
-    return {
-      endpoint: setting.endpoint,
-      transfers: options.transfers ?? 4,
-      packetsPerTransfer: options.packetsPerTransfer ?? 32,
-      bulkTransferSize,
-      onError: (error: CameraError) => {
-        options.onError?.(error);
-      },
-    };
+  #backend(interfaceNumber: number): StreamingBackend {
+    let backend = this.#backends.get(interfaceNumber);
+    if (!backend) {
+      backend = this.#options.streaming?.(interfaceNumber) ?? new WebUsbStreaming(this.device, interfaceNumber);
+      this.#backends.set(interfaceNumber, backend);
+    }
+    return backend;
+  }
+
+  /** The pool and assembler for a stream, sized from the committed probe and the descriptors. */
+  #assembler(
+    choice: StreamChoice,
+    dwMaxVideoFrameSize: number,
+    onFrame: (frame: Frame) => void,
+    options: StreamOptions,
+  ): FrameAssembler {
+    const { format, frame } = choice;
+    const compressed = format.kind !== 'uncompressed';
+    const exactSize = Math.ceil((frame.wWidth * frame.wHeight * (format.bBitsPerPixel ?? 16)) / 8);
+    const bufferSize = compressed
+      ? frameBufferSize({
+          dwMaxVideoFrameSize: Math.max(dwMaxVideoFrameSize, frame.dwMaxVideoFrameBufferSize ?? 0),
+          wWidth: frame.wWidth,
+          wHeight: frame.wHeight,
+          bitsPerPixel: 16,
+        })
+      : exactSize;
+    const pool = new FramePool({ count: options.poolSize ?? DEFAULT_POOL_SIZE, bufferSize });
+    return new FrameAssembler({
+      pool,
+      compressed,
+      mjpeg: format.pixelFormat === 'MJPEG',
+      ...(compressed ? {} : { expectedFrameSize: exactSize }),
+      deliverBad: options.deliverBad ?? false,
+      onFrame,
+    });
+  }
+
+  /** Feed the backend's completions to the payload driver of the endpoint's type. */
+  async #startTransfers(
+    backend: StreamingBackend,
+    setting: StreamingSetting,
+    assembler: FrameAssembler,
+    dwMaxPayloadTransferSize: number,
+    start: Parameters<StreamingBackend['start']>[1],
+  ): Promise<RunningTransfers> {
+    if (setting.endpoint.transferType === 'bulk') {
+      const driver = new BulkPayloadDriver(assembler, { maxPayloadTransferSize: dwMaxPayloadTransferSize });
+      return backend.start({ bulk: (data, requested, time) => driver.pushTransfer(data, requested, time) }, start);
+    }
+    const driver = new IsochronousPayloadDriver(assembler);
+    return backend.start({ isochronous: (data, packets, time) => driver.pushTransfer(data, packets, time) }, start);
   }
 
   /** Select the first setting the bus accepts; 7400107 with what was tried when none is. */
-  async #selectSetting(vsInterface: number, settings: StreamingSetting[]): Promise<StreamingSetting> {
+  async #selectSetting(backend: StreamingBackend, settings: StreamingSetting[]): Promise<StreamingSetting> {
     const refusals: string[] = [];
     for (const setting of settings) {
       if (setting.bAlternateSetting === 0) return setting;
       try {
-        await this.device.selectAlternateInterface(vsInterface, setting.bAlternateSetting);
+        await backend.selectAlternate(setting.bAlternateSetting);
         return setting;
       } catch (error) {
         refusals.push(`alt ${setting.bAlternateSetting} (${setting.endpoint.bytesPerInterval} B): ${String(error)}`);
@@ -319,25 +358,11 @@ export class UvcCamera {
     });
   }
 
-  async #stopStream(reader: TransferReader, setting: StreamingSetting, vsInterface: number): Promise<void> {
-    const stopped = reader.stop();
-    // Alternate setting 0 stops an isochronous stream; a bulk stream stops with CLEAR_FEATURE
-    // (ENDPOINT_HALT) on its endpoint (UVC 1.5 §2.4.3.2.2). Either ends the transfers in flight.
-    try {
-      if (setting.endpoint.transferType === 'bulk') {
-        await this.device.clearHalt('in', setting.endpoint.bEndpointAddress & 0x0f);
-      } else {
-        await this.device.selectAlternateInterface(vsInterface, 0);
-      }
-    } catch {
-      // The device may be gone already; the transfers end either way.
-    }
+  async #stopStream(backend: StreamingBackend, transfers: RunningTransfers, setting: StreamingSetting): Promise<void> {
+    // Ask the transfers to stop first: ending the stream on the device is what completes them.
+    const stopped = transfers.stop();
+    await backend.release(setting.endpoint);
     await stopped;
-    try {
-      await this.device.releaseInterface(vsInterface);
-    } catch {
-      // Same: nothing left to release on a vanished device.
-    }
   }
 
   /** Stop any stream, release the interfaces and close the device. Calling it again does nothing. */
@@ -345,6 +370,8 @@ export class UvcCamera {
     if (this.#closed) return;
     this.#closed = true;
     await this.#stream?.stop();
+    for (const backend of this.#backends.values()) await backend.close().catch(() => undefined);
+    this.#backends.clear();
     try {
       await this.device.releaseInterface(this.videoFunction.videoControl.bInterfaceNumber);
     } catch {

@@ -136,7 +136,7 @@ export async function captureCommand(argv: string[]): Promise<void> {
   if (!values.json) process.stderr.write(`webuvc capture: using ${source.label}\n`);
   await mkdir(directory, { recursive: true });
 
-  const camera = await UvcCamera.open(source.device);
+  const camera = await UvcCamera.open(source.device, source.streaming ? { streaming: source.streaming } : {});
   let stream: ActiveStream | undefined;
   try {
     let writer: FrameWriter | undefined;

@@ -80,4 +80,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: an open USB handle or a libusb event thread must not keep a finished command alive.
+const code = await main(process.argv.slice(2));
+process.stdout.write('', () => process.exit(code));

@@ -6,7 +6,10 @@
  */
 import { CameraError, CameraErrorCode } from '../errors.js';
 import { loadDescriptorFile, loadEmulatedCamera } from '../usb/emulated-files.js';
+import { loadNativeBinding } from '../usb/native.js';
+import { NativeStreaming } from '../usb/native-streaming.js';
 import { findAttachedCameras } from '../usb/node-usb.js';
+import { WebUsbStreaming, type StreamingBackend } from '../usb/streaming.js';
 import { createVirtualCamera } from '../usb/virtual-camera.js';
 import { vidPid } from './args.js';
 
@@ -17,6 +20,8 @@ export interface CameraSource {
   label: string;
   /** True when no real camera is involved. */
   emulated: boolean;
+  /** Who drives the VideoStreaming interfaces (attached cameras: the native binding when built). */
+  streaming?: (interfaceNumber: number) => StreamingBackend;
 }
 
 /** What the command line asked for. */
@@ -48,8 +53,19 @@ export async function openSource(options: SourceOptions): Promise<CameraSource> 
   );
   const camera = attached[0];
   if (camera) {
+    const native = loadNativeBinding();
+    const target = { busNumber: camera.busNumber, deviceAddress: camera.deviceAddress };
     return {
       device: camera.device,
+      streaming:
+        'binding' in native
+          ? (interfaceNumber) => new NativeStreaming(target, interfaceNumber)
+          : (interfaceNumber) =>
+              new WebUsbStreaming(
+                camera.device,
+                interfaceNumber,
+                `isochronous streaming needs webuvc's native binding, which is unavailable: ${native.unavailable}`,
+              ),
       label:
         `USB camera ${hex4(camera.vendorId)}:${hex4(camera.productId)} ` +
         `on bus ${camera.busNumber} address ${camera.deviceAddress}`,

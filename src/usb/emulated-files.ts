@@ -1,7 +1,7 @@
 /**
  * Emulated cameras from descriptor files (Node only: it reads files).
  *
- * Two kinds of file are understood:
+ * Three kinds of file are understood:
  *
  * - raw descriptor bytes: a configuration (`NAME.config.bin` or any file starting with a
  *   configuration descriptor), with `NAME.device.bin` and `NAME.other_speed_config.bin`
@@ -9,9 +9,9 @@
  *   finds its configuration beside it;
  * - a UsbTreeView report (text with `Data (HexDump)` lines), whose device and configuration
  *   dumps are read by `uvc/usbtreeview.ts`, and whose string descriptors (`Language 0x0409 :
- *   "…"` under an `i…` field) become the camera's strings.
- *
- * `lsusb -v` dumps print decoded fields, not the bytes, and are not accepted.
+ *   "…"` under an `i…` field) become the camera's strings;
+ * - an `lsusb -v` dump, whose printed fields `uvc/lsusb.ts` turns back into descriptor bytes
+ *   (with a note for every byte lsusb never printed).
  *
  * @packageDocumentation
  */
@@ -20,6 +20,7 @@ import { readFile, stat } from 'node:fs/promises';
 
 import { CameraError, CameraErrorCode } from '../errors.js';
 import { USB_DT } from '../uvc/constants.js';
+import { isLsusbReport, parseLsusbReport } from '../uvc/lsusb.js';
 import { parseUsbTreeViewReport } from '../uvc/usbtreeview.js';
 import { EmulatedCamera, type EmulatedCameraOptions } from './emulated.js';
 
@@ -29,6 +30,8 @@ export interface DescriptorFiles {
   device?: Uint8Array;
   otherSpeedConfiguration?: Uint8Array;
   strings?: Record<number, string>;
+  /** What could not be rebuilt exactly (lsusb dumps), one sentence each. */
+  notes?: string[];
 }
 
 /** Options of {@link loadEmulatedCamera}: everything but the descriptors. */
@@ -54,8 +57,6 @@ const CONFIG_HEADER_LENGTH = 9;
 
 /** UsbTreeView prints each descriptor's bytes after this field name. */
 const USBTREEVIEW_MARK = 'Data (HexDump)';
-/** lsusb -v prints this heading. */
-const LSUSB_MARK = /^\s*Device Descriptor:\s*$/m;
 
 /** A string field (`iProduct : 0x02 …`) followed by its US-English text on the next line. */
 const USBTREEVIEW_STRING =
@@ -165,15 +166,20 @@ export async function loadDescriptorFile(path: string): Promise<DescriptorFiles>
     };
   }
 
-  // TODO: lsusb -v dumps hold decoded fields only; reading them needs an lsusb parser, whose
-  // model writeConfiguration (uvc/descriptor-builder.ts) could turn into bytes.
-  const found = LSUSB_MARK.test(text)
-    ? 'an lsusb -v dump (decoded fields, no bytes)'
-    : `${bytes.length} bytes of something else`;
+  if (isLsusbReport(text)) {
+    const report = parseLsusbReport(text);
+    return {
+      configuration: report.configuration,
+      ...(report.device ? { device: report.device } : {}),
+      ...(Object.keys(report.strings).length > 0 ? { strings: report.strings } : {}),
+      notes: report.notes,
+    };
+  }
+
   const message = `${path} holds no descriptor bytes webuvc can read`;
   throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, message, {
-    expected: 'a raw configuration descriptor (.bin) or a UsbTreeView report',
-    found,
+    expected: 'a raw configuration descriptor (.bin), a UsbTreeView report or an lsusb -v dump',
+    found: `${bytes.length} bytes of something else`,
   });
 }
 
