@@ -151,3 +151,65 @@ describe('the driver on the virtual camera', () => {
     await camera.close();
   });
 });
+
+describe('alternate-setting choice', () => {
+  /**
+   * The virtual camera asking 1,000 bytes per interval (as cameras do for small uncompressed
+   * frames), with the bus refusing every alternate setting below `firstAccepted`.
+   */
+  async function busRefusingBelow(firstAccepted: number) {
+    const device = await createVirtualCamera({ pace: 'asap' });
+    const controlIn = device.controlTransferIn.bind(device);
+    device.controlTransferIn = async (setup: USBControlTransferParameters, length: number) => {
+      const result = await controlIn(setup, length);
+      const probe = setup.requestType === 'class' && setup.value >> 8 === 0x01 && setup.request === 0x81;
+      if (probe && result.data) result.data.setUint32(22, 1000, true); // dwMaxPayloadTransferSize
+      return result;
+    };
+    const select = device.selectAlternateInterface.bind(device);
+    const asked: number[] = [];
+    device.selectAlternateInterface = async (interfaceNumber: number, alternate: number) => {
+      if (alternate !== 0) asked.push(alternate);
+      if (alternate !== 0 && alternate < firstAccepted) {
+        // What Linux answers when the host controller cannot reserve the bandwidth.
+        throw new Error('selectAlternateInterface error: LIBUSB_ERROR_IO (ENOSPC: no bandwidth)');
+      }
+      return select(interfaceNumber, alternate);
+    };
+    return { device, asked };
+  }
+
+  it('takes the smallest setting that carries the payload, and the next larger when the bus refuses it', async () => {
+    const free = await busRefusingBelow(0);
+    const camera = await UvcCamera.open(free.device);
+    const { stream } = await collectFrames(camera, { pixelFormat: 'YUYV', width: 320, height: 240 }, 1);
+    await camera.close();
+    const needed = stream.negotiation.committed.dwMaxPayloadTransferSize;
+    const chosen = stream.setting;
+    expect(chosen.endpoint.bytesPerInterval).toBeGreaterThanOrEqual(needed);
+    const smaller = camera.videoFunction.streaming[0]!.alternateSettings.filter(
+      (alt) => alt.bAlternateSetting !== 0 && alt.endpoints[0]!.bytesPerInterval < chosen.endpoint.bytesPerInterval,
+    );
+    expect(smaller.every((alt) => alt.endpoints[0]!.bytesPerInterval < needed)).toBe(true);
+
+    const busy = await busRefusingBelow(chosen.bAlternateSetting + 1);
+    const second = await UvcCamera.open(busy.device);
+    const { stream: fallback, frames } = await collectFrames(second, { pixelFormat: 'YUYV', width: 320, height: 240 }, 1);
+    await second.close();
+    expect(busy.asked.slice(0, 2)).toEqual([chosen.bAlternateSetting, chosen.bAlternateSetting + 1]);
+    expect(fallback.setting.bAlternateSetting).toBe(chosen.bAlternateSetting + 1);
+    expect(frames).toHaveLength(1);
+  });
+
+  it('reports 7400107 with what was asked and what was refused when no setting fits on the bus', async () => {
+    const { device } = await busRefusingBelow(1000);
+    const camera = await UvcCamera.open(device);
+    try {
+      const error = await camera.startStream({ pixelFormat: 'YUYV' }, (f) => f.release()).catch((e: unknown) => e);
+      expect(isCameraError(error, CameraErrorCode.CONFLICT_CAMERA)).toBe(true);
+      expect(String((error as Error).message)).toMatch(/refused every alternate setting.*alt \d+ \(\d+ B\)/);
+    } finally {
+      await camera.close();
+    }
+  });
+});
