@@ -198,3 +198,191 @@ export function fromUsbError(error: unknown, what: string): CameraError {
   const reason = error instanceof Error ? error.message : String(error);
   return new CameraError(code, `${what} failed (${failure}): ${reason}`, { cause: error });
 }
+
+// ------------------------------------------------------------------------------------------
+// Camera API causes: UVC request error codes, lost cameras and state-machine violations.
+//
+// This section maps the causes the camera API (src/camera/) meets to the same codes as the
+// USB failure table above. It adds to that table and changes none of it.
+
+/**
+ * The code for each value of VC_REQUEST_ERROR_CODE_CONTROL (UVC 1.5 §4.2.1.2), the reason a
+ * camera gives for a STALLed control request, with a remedy for the README. A value the
+ * camera refuses is the caller's to fix (7400101); a camera that cannot act now or does not
+ * support the request refuses the operation (7400102). Linux maps the same codes to EBUSY,
+ * EILSEQ, EREMOTE, ERANGE and EINVAL.
+ */
+export const UVC_REQUEST_ERROR_CODES: Readonly<
+  Record<number, { name: string; code: CameraErrorCode; remedy: string }>
+> = {
+  0x00: {
+    name: 'no error',
+    code: CameraErrorCode.OPERATION_NOT_ALLOWED,
+    remedy: 'the camera refused without a reason; check the camera state',
+  },
+  0x01: {
+    name: 'not ready',
+    code: CameraErrorCode.OPERATION_NOT_ALLOWED,
+    remedy: 'the camera is busy with an earlier request; retry later',
+  },
+  0x02: {
+    name: 'wrong state',
+    code: CameraErrorCode.OPERATION_NOT_ALLOWED,
+    remedy: 'switch the automatic mode that governs the control off first',
+  },
+  0x03: {
+    name: 'power',
+    code: CameraErrorCode.OPERATION_NOT_ALLOWED,
+    remedy: 'the camera is in a power state that refuses the request; wake it up',
+  },
+  0x04: {
+    name: 'out of range',
+    code: CameraErrorCode.INVALID_ARGUMENT,
+    remedy: 'use a value within the control range',
+  },
+  0x05: {
+    name: 'invalid unit',
+    code: CameraErrorCode.OPERATION_NOT_ALLOWED,
+    remedy: 'the camera has no such unit or terminal',
+  },
+  0x06: {
+    name: 'invalid control',
+    code: CameraErrorCode.OPERATION_NOT_ALLOWED,
+    remedy: 'the camera does not support the control, although it may advertise it',
+  },
+  0x07: {
+    name: 'invalid request',
+    code: CameraErrorCode.OPERATION_NOT_ALLOWED,
+    remedy: 'the control does not support the request',
+  },
+  0x08: {
+    name: 'invalid value within range',
+    code: CameraErrorCode.INVALID_ARGUMENT,
+    remedy: 'use a value the control accepts (a step of its resolution)',
+  },
+  0xff: {
+    name: 'unknown',
+    code: CameraErrorCode.OPERATION_NOT_ALLOWED,
+    remedy: 'the camera refused for a reason it does not report',
+  },
+};
+
+/**
+ * A CameraError for a control request the camera STALLed, from the request error code it
+ * reported afterwards; `undefined` (not read, or not asked of cameras that lock up when asked)
+ * and values outside the table map like 0xFF (unknown): 7400102.
+ */
+export function fromUvcRequestError(
+  requestErrorCode: number | undefined,
+  what: string,
+  cause?: unknown,
+): CameraError {
+  const known = requestErrorCode !== undefined;
+  const entry = known ? UVC_REQUEST_ERROR_CODES[requestErrorCode] : undefined;
+  const reason = entry?.name ?? (known ? 'unknown reason' : 'reason not read');
+  const code = entry?.code ?? CameraErrorCode.OPERATION_NOT_ALLOWED;
+  return new CameraError(code, `${what} was refused by the camera (STALL, ${reason})`, {
+    expected: 'the camera to accept the request',
+    found: known ? `STALL with request error code ${requestErrorCode}` : 'STALL',
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/**
+ * A camera in use that stopped answering: 7400109 when another handle took its interface over
+ * (a USB `busy` failure on an interface this process had claimed), otherwise the USB failure
+ * table's code (7400201 for an unplugged camera). `error` may be a CameraError wrapping the
+ * transport error, as stream readers report it.
+ */
+export function fromLostCamera(error: unknown, what: string): CameraError {
+  let cause = error;
+  while (cause instanceof CameraError && cause.cause !== undefined) cause = cause.cause;
+  const failure = classifyUsbError(cause);
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  if (failure === 'busy') {
+    const message = `${what}: another user took the camera over`;
+    return new CameraError(CameraErrorCode.DEVICE_PREEMPTED, message, {
+      expected: 'the interfaces this process claimed',
+      found: reason,
+      cause: error,
+    });
+  }
+  if (error instanceof CameraError) return error;
+  const message = `${what} failed (${failure}): ${reason}`;
+  return new CameraError(USB_FAILURE_CODES[failure].code, message, { cause: error });
+}
+
+/**
+ * State-machine violations of the camera API (sessions, inputs, outputs, the device lock).
+ *
+ * - `notConfiguring`: a membership change or commit outside beginConfig…commitConfig.
+ * - `configLocked`: beginConfig while the session's configuration is open.
+ * - `notCommitted`: start, a setting or a frame rate before the configuration is committed.
+ * - `notRunning`: capture while the session does not stream.
+ * - `settingLocked`: a device setting while another holder locks the device configuration,
+ *   or a wait for that lock that timed out.
+ * - `inputClosed`: an input the application closed used in a session.
+ * - `preempted`: another session of this process took the camera over.
+ * - `rateConflict`: outputs whose formats, sizes or frame rates one stream cannot serve.
+ * - `invalidTransition`: start twice, stop twice, a closed input reopened, an input closed
+ *   twice, a configuration without input or outputs.
+ * - `cancelled`: the caller aborted a wait for the device configuration.
+ */
+export type StateViolation =
+  | 'notConfiguring'
+  | 'configLocked'
+  | 'notCommitted'
+  | 'notRunning'
+  | 'settingLocked'
+  | 'inputClosed'
+  | 'preempted'
+  | 'rateConflict'
+  | 'invalidTransition'
+  | 'cancelled';
+
+/** The one mapping from a state-machine violation to a camera error code, with a remedy. */
+export const STATE_VIOLATION_CODES: Record<
+  StateViolation,
+  { code: CameraErrorCode; remedy: string }
+> = {
+  notConfiguring: { code: CameraErrorCode.OPERATION_NOT_ALLOWED, remedy: 'call beginConfig first' },
+  configLocked: {
+    code: CameraErrorCode.SESSION_CONFIG_LOCKED,
+    remedy: 'commit or release the open configuration first',
+  },
+  notCommitted: { code: CameraErrorCode.SESSION_NOT_CONFIG, remedy: 'call commitConfig first' },
+  notRunning: { code: CameraErrorCode.SESSION_NOT_RUNNING, remedy: 'start the session first' },
+  settingLocked: {
+    code: CameraErrorCode.DEVICE_SETTING_LOCKED,
+    remedy: 'wait for the holder of the device configuration, then retry',
+  },
+  inputClosed: {
+    code: CameraErrorCode.DEVICE_DISABLED,
+    remedy: 'create and open a new CameraInput',
+  },
+  preempted: {
+    code: CameraErrorCode.DEVICE_PREEMPTED,
+    remedy: 'release the session; the camera belongs to the newer session',
+  },
+  rateConflict: {
+    code: CameraErrorCode.UNRESOLVED_CONFLICTS_WITH_CURRENT_CONFIGURATIONS,
+    remedy: 'pick outputs and frame rates one stream can serve',
+  },
+  invalidTransition: {
+    code: CameraErrorCode.SERVICE_FATAL_ERROR,
+    remedy: 'check the object state; create a new object where it is single-use',
+  },
+  cancelled: {
+    code: CameraErrorCode.OPERATION_NOT_ALLOWED,
+    remedy: 'the caller cancelled the operation',
+  },
+};
+
+/** A CameraError for a state-machine violation (see {@link StateViolation}). */
+export function stateViolation(
+  kind: StateViolation,
+  message: string,
+  details: CameraErrorDetails = {},
+): CameraError {
+  return new CameraError(STATE_VIOLATION_CODES[kind].code, message, details);
+}

@@ -18,15 +18,30 @@ import type { Frame } from '../stream/frame.js';
 import { IsochronousPayloadDriver } from '../stream/isochronous.js';
 import { FramePool, frameBufferSize } from '../stream/pool.js';
 import { WebUsbStreaming, type RunningTransfers, type StreamingBackend } from '../usb/streaming.js';
+import type { PacketResult } from '../stream/reader.js';
+import {
+  negotiateQuirksOf,
+  noticeQuirks,
+  resolveQuirks,
+  type DeviceQuirks,
+  type NoticeListener,
+  type QuirkOverride,
+} from '../uvc/quirks.js';
+import { CameraControls } from './controls.js';
 import { negotiate, type DebugSink, type Negotiation, type NegotiateQuirks } from './negotiate.js';
 import { selectStream, type StreamChoice, type StreamRequest } from './select.js';
+import { StatusEvents } from './status.js';
 
 /** Options for {@link UvcCamera.open}. */
 export interface OpenCameraOptions {
   /** Which video function of the device, when it has several (default 0). */
   functionIndex?: number;
-  /** Probe/commit workarounds for this device. */
+  /** Probe/commit workarounds for this device; from the quirk table when absent. */
   quirks?: NegotiateQuirks;
+  /** Corrections to the quirk table's flags for this device. */
+  quirkOverride?: QuirkOverride;
+  /** Receives a notice, once per device, for each quirk in force and each spec violation seen. */
+  onNotice?: NoticeListener;
   /** Opt-in debug lines by category (`probe`, `stream`). */
   debug?: DebugSink;
   /**
@@ -57,6 +72,17 @@ export interface StreamOptions {
 export interface StreamCounters extends AssemblerCounters {
   transfersCompleted: number;
   transfersFailed: number;
+}
+
+/**
+ * Sees a running stream's traffic besides the consumer (still capture uses it): delivered
+ * frames before `onFrame`, and raw completions before the payload driver. Taps must not keep
+ * or change what they are given.
+ */
+export interface StreamTap {
+  frame?(frame: Frame): void;
+  bulk?(data: Uint8Array, requested: number): void;
+  isochronous?(data: Uint8Array, packets: readonly PacketResult[]): void;
 }
 
 /** A stream in progress; see {@link UvcCamera.startStream}. */
@@ -119,7 +145,12 @@ export class UvcCamera {
   readonly device: USBDevice;
   readonly model: CameraModel;
   readonly videoFunction: VideoFunction;
+  /** The quirks in force for this device (the table's, corrected by `quirkOverride`). */
+  readonly quirks: DeviceQuirks;
   readonly #options: OpenCameraOptions;
+  readonly #taps = new Set<StreamTap>();
+  #controls: CameraControls | undefined;
+  #events: StatusEvents | undefined;
   #stream: ActiveStream | undefined;
   readonly #backends = new Map<number, StreamingBackend>();
   #closed = false;
@@ -129,6 +160,15 @@ export class UvcCamera {
     this.model = model;
     this.videoFunction = fn;
     this.#options = options;
+    this.quirks = resolveQuirks(
+      {
+        idVendor: model.device?.idVendor ?? device.vendorId,
+        idProduct: model.device?.idProduct ?? device.productId,
+        ...(model.device ? { bcdDevice: model.device.bcdDevice } : {}),
+      },
+      options.quirkOverride,
+    );
+    noticeQuirks(device, this.quirks, options.onNotice);
   }
 
   /**
@@ -179,6 +219,30 @@ export class UvcCamera {
   /** The stream running now, if any. */
   get stream(): ActiveStream | undefined {
     return this.#stream;
+  }
+
+  /** Events of the status endpoint (control changes, buttons); reading starts on first listen. */
+  get events(): StatusEvents {
+    this.#events ??= new StatusEvents(this.device, this.videoFunction, { quirks: this.quirks });
+    return this.#events;
+  }
+
+  /** The camera's controls and extension units (see `camera/controls.ts`). */
+  get controls(): CameraControls {
+    this.#controls ??= new CameraControls(this.device, this.videoFunction, {
+      quirks: this.quirks,
+      events: this.events,
+      ...(this.#options.onNotice ? { onNotice: this.#options.onNotice } : {}),
+    });
+    return this.#controls;
+  }
+
+  /** Let `tap` see the traffic of every stream from now on; returns its removal. */
+  addStreamTap(tap: StreamTap): () => void {
+    this.#taps.add(tap);
+    return () => {
+      this.#taps.delete(tap);
+    };
   }
 
   /**
@@ -244,7 +308,7 @@ export class UvcCamera {
         dwFrameInterval: choice.dwFrameInterval,
         maxPayloadCapacity: capacity,
         transferType: bulk ? 'bulk' : 'isochronous',
-        ...(this.#options.quirks ? { quirks: this.#options.quirks } : {}),
+        quirks: this.#options.quirks ?? negotiateQuirksOf(this.quirks),
         ...(this.#options.debug ? { debug: this.#options.debug } : {}),
       });
       const committed = negotiation.committed;
@@ -283,6 +347,9 @@ export class UvcCamera {
       },
     };
     this.#stream = stream;
+
+    // Cameras that forget their controls when streaming starts get them back (Logitech C920).
+    if (this.#controls?.restoresOnStreamStart) await this.#controls.restore();
     return stream;
   }
 
@@ -320,7 +387,10 @@ export class UvcCamera {
       mjpeg: format.pixelFormat === 'MJPEG',
       ...(compressed ? {} : { expectedFrameSize: exactSize }),
       deliverBad: options.deliverBad ?? false,
-      onFrame,
+      onFrame: (delivered) => {
+        for (const tap of this.#taps) tap.frame?.(delivered);
+        onFrame(delivered);
+      },
     });
   }
 
@@ -334,10 +404,19 @@ export class UvcCamera {
   ): Promise<RunningTransfers> {
     if (setting.endpoint.transferType === 'bulk') {
       const driver = new BulkPayloadDriver(assembler, { maxPayloadTransferSize: dwMaxPayloadTransferSize });
-      return backend.start({ bulk: (data, requested, time) => driver.pushTransfer(data, requested, time) }, start);
+      const bulk = (data: Uint8Array, requested: number, time: number): void => {
+        for (const tap of this.#taps) tap.bulk?.(data, requested);
+        driver.pushTransfer(data, requested, time);
+      };
+      return backend.start({ bulk }, start);
     }
     const driver = new IsochronousPayloadDriver(assembler);
-    return backend.start({ isochronous: (data, packets, time) => driver.pushTransfer(data, packets, time) }, start);
+    type Packets = readonly PacketResult[];
+    const isochronous = (data: Uint8Array, packets: Packets, time: number): void => {
+      for (const tap of this.#taps) tap.isochronous?.(data, packets);
+      driver.pushTransfer(data, packets, time);
+    };
+    return backend.start({ isochronous }, start);
   }
 
   /** Select the first setting the bus accepts; 7400107 with what was tried when none is. */
@@ -370,6 +449,7 @@ export class UvcCamera {
     if (this.#closed) return;
     this.#closed = true;
     await this.#stream?.stop();
+    this.#events?.stop();
     for (const backend of this.#backends.values()) await backend.close().catch(() => undefined);
     this.#backends.clear();
     try {

@@ -10,6 +10,7 @@
 import { CameraError } from '../errors.js';
 import { UsageError } from './args.js';
 import { captureCommand } from './capture.js';
+import { controlsCommand } from './controls.js';
 import { infoCommand } from './info.js';
 import { listCommand } from './list.js';
 
@@ -22,6 +23,7 @@ Usage:
   webuvc info [--json] [--descriptors FILE | --emulate FILE | --virtual | --device VID:PID]
   webuvc capture [--frames N] [--out DIR] [--format FMT] [--size WxH] [--fps N]
                  [--emulate FILE | --virtual | --device VID:PID] [--json]
+  webuvc controls [--json] [--set NAME=VALUE ...] [--emulate FILE | --virtual | --device VID:PID]
 
 Camera sources:
   (none)            the first attached UVC camera (capture falls back to the built-in
@@ -36,6 +38,7 @@ Examples:
   webuvc capture --frames 10 --out frames
   webuvc capture --emulate logitech_c920.config.bin --format MJPEG --size 1280x720 --fps 30
   webuvc info --descriptors camera.usbtreeview.txt --json
+  webuvc controls --virtual --set exposureMode=manual --set exposure=200
 
 Exit codes: 0 success, 1 unexpected failure, 2 usage error, 3 camera error (7400xxx).`;
 
@@ -45,6 +48,7 @@ const COMMANDS: Record<string, Command> = {
   list: listCommand,
   info: infoCommand,
   capture: captureCommand,
+  controls: controlsCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

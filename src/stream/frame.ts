@@ -30,11 +30,16 @@ export function isGoodFrame(flags: FrameFlags): boolean {
 
 /**
  * A frame on loan from a {@link FramePool}. Call `release()` once done with `data`; the buffer
- * is reused afterwards, so `data` must not be read after releasing.
+ * is reused afterwards, so `data` must not be read after releasing. The frame object itself
+ * belongs to its buffer and is reused for a later frame, so keep no reference to it either.
+ * A frame that is never released comes back to the pool only once nothing can reach its bytes
+ * (the pool counts it as leaked).
  */
 export interface Frame {
   /** The frame's bytes: a view of the bytes used over the pooled buffer. */
   readonly data: Uint8Array;
+  /** `data.length`, without creating the view. */
+  readonly byteLength: number;
   /** Counts every frame the assembler ended, delivered or not, from 0; gaps mean losses. */
   readonly sequence: number;
   /** dwPresentationTime of the first header of the frame that carried one. */
@@ -45,6 +50,13 @@ export interface Frame {
   readonly firstPayloadTime: number;
   /** Host time (µs) of the last payload of the frame. */
   readonly lastPayloadTime: number;
+  /**
+   * Host time (µs) of the frame, monotonic across the stream: its PTS converted to host time
+   * when the stream has a device clock (see `clock.ts`), else `firstPayloadTime`.
+   */
+  readonly timestamp: number;
+  /** True when `timestamp` comes from the device clock. */
+  readonly timestampFromDevice: boolean;
   /** What went wrong, if anything. */
   readonly flags: Readonly<FrameFlags>;
   /** Give the buffer back to the pool. Calling it again is harmless. */

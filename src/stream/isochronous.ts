@@ -45,9 +45,20 @@ function packetArrived(status: number | string): boolean {
   return status === 0 || status === 'ok';
 }
 
+/** Options of the isochronous driver. */
+export interface IsochronousDriverOptions {
+  /**
+   * Time between packets on the bus, µs (125 at high and SuperSpeed with bInterval 1, 1000 at
+   * full speed). When given, each packet's clock sample time is back-dated from the transfer's
+   * completion by the packets after it; the packets' arrival times stay the completion time.
+   */
+  serviceIntervalUs?: number;
+}
+
 /** Feeds isochronous IN completions to a {@link FrameAssembler}; allocates nothing per packet. */
 export class IsochronousPayloadDriver {
   readonly #assembler: FrameAssembler;
+  readonly #serviceIntervalUs: number;
   readonly #counters: IsochronousDriverCounters = {
     transfers: 0,
     packets: 0,
@@ -56,8 +67,10 @@ export class IsochronousPayloadDriver {
     outOfBoundsPackets: 0,
   };
 
-  constructor(assembler: FrameAssembler) {
+  constructor(assembler: FrameAssembler, options: IsochronousDriverOptions = {}) {
     this.#assembler = assembler;
+    const interval = options.serviceIntervalUs ?? 0;
+    this.#serviceIntervalUs = interval > 0 && Number.isFinite(interval) ? interval : 0;
   }
 
   /** The driver's counters (live). */
@@ -98,7 +111,9 @@ export class IsochronousPayloadDriver {
         continue;
       }
 
-      this.#assembler.pushPayload(data, offset, length, hostTimeUs);
+      const later = packets.length - 1 - index;
+      const sampleTimeUs = hostTimeUs - later * this.#serviceIntervalUs;
+      this.#assembler.pushPayload(data, offset, length, hostTimeUs, sampleTimeUs);
     }
   }
 }

@@ -5,7 +5,8 @@
  * when known) and it behaves like that camera on the bus: it answers the standard requests
  * (descriptors, status, configuration and interface selection), negotiates probe and commit
  * (`emulated-probe.ts`), answers every control its descriptors advertise
- * (`emulated-controls.ts`), and streams frames of a {@link PayloadSource} in UVC payloads over
+ * (`emulated-controls.ts`, with the control behaviours the quirk table gives its VID:PID) and
+ * the still-image controls (`emulated-still.ts`), and streams frames of a {@link PayloadSource} in UVC payloads over
  * its isochronous or bulk endpoint (`emulated-stream.ts`), paced by a device clock. State
  * checks throw the DOMExceptions a browser throws (`emulated-webusb.ts`).
  *
@@ -43,8 +44,10 @@ import type {
   VideoFunction,
   VideoStreamingInterface,
 } from '../uvc/model.js';
+import { resolveQuirks } from '../uvc/quirks.js';
 import { EmulatedControls, type ControlOutcome } from './emulated-controls.js';
 import { ProbeCommit } from './emulated-probe.js';
+import { EmulatedStill } from './emulated-still.js';
 import { FrameStream, PAYLOAD_HEADER_LENGTH, type IdlePackets } from './emulated-stream.js';
 import {
   ENDPOINT_ADDRESS,
@@ -108,6 +111,11 @@ export interface EmulatedCameraOptions {
   idlePackets?: IdlePackets;
   /** Refuse claimInterface on video-class interfaces with a SecurityError, as browsers do. */
   protectVideoClass?: boolean;
+  /**
+   * Send control-change "info" status packets when an automatic mode makes manual controls
+   * inactive or active again (UVC 1.5 §2.4.2.2); on when absent.
+   */
+  reportInfoChanges?: boolean;
 }
 
 /** VID:PID of a synthesised device descriptor: pid.codes' open-source VID with a test PID. */
@@ -161,6 +169,9 @@ const LANGUAGE_DESCRIPTOR_LENGTH = 4;
 
 const MAX_STRING_UNITS = 126;
 
+/** Status packets the device holds for a host that does not read them; older ones are dropped. */
+const MAX_QUEUED_STATUS_PACKETS = 64;
+
 /** GET_INFO of the VideoControl interface's own controls. */
 const INFO_GET = 0x01;
 const INFO_GET_SET = 0x03;
@@ -182,6 +193,8 @@ interface StreamingState {
   vs: VideoStreamingInterface;
   owner: FunctionState;
   probe: ProbeCommit;
+  /** Still probe, commit and trigger, and the still image (methods 2 and 3). */
+  still: EmulatedStill;
   transport: 'isochronous' | 'bulk';
   endpointAddress: number;
   stream: FrameStream | undefined;
@@ -241,6 +254,8 @@ export class EmulatedCamera implements USBDevice {
   readonly #functions = new Map<number, FunctionState>();
   readonly #streaming = new Map<number, StreamingState>();
   readonly #streamingByEndpoint = new Map<number, StreamingState>();
+  /** Streaming interfaces by their bulk still-image endpoint (method 3). */
+  readonly #stillByEndpoint = new Map<number, StreamingState>();
   readonly #statusEndpoints = new Map<number, FunctionState>();
   readonly #claimed = new Set<number>();
   readonly #alternates = new Map<number, number>();
@@ -310,9 +325,18 @@ export class EmulatedCamera implements USBDevice {
   }
 
   #buildFunctions(bulkPayloadSize: number): void {
+    // Control behaviours of the real device with this VID:PID (the quirk table).
+    const quirks = resolveQuirks(this.#device).flags;
     for (const fn of this.model.functions) {
       const vc = fn.videoControl;
-      const controls = new EmulatedControls(fn);
+      const controls = new EmulatedControls(fn, {
+        quirks,
+        clock: () => this.#clock(),
+        reportInfoChanges: this.#options.reportInfoChanges ?? true,
+        ...(vc.statusEndpoint
+          ? { status: (packet: Uint8Array) => this.queueStatusPacket(packet) }
+          : {}),
+      });
       const owner: FunctionState = { fn, controls, errorCode: 0, powerMode: 0 };
       this.#functions.set(vc.bInterfaceNumber, owner);
       if (vc.statusEndpoint) this.#statusEndpoints.set(vc.statusEndpoint.bEndpointAddress, owner);
@@ -327,10 +351,16 @@ export class EmulatedCamera implements USBDevice {
         const transport = bulk
           ? { kind: 'bulk' as const, payloadSize: bulkPayloadSize }
           : { kind: 'isochronous' as const, maxBytesPerInterval };
+        const still = new EmulatedStill(vs, {
+          pipe: transport,
+          stillPayloadSize: bulkPayloadSize,
+          source: this.#source,
+        });
         const state: StreamingState = {
           vs,
           owner,
           probe: new ProbeCommit(vs, vc.bcdUVC, vc.dwClockFrequency, transport),
+          still,
           transport: transport.kind,
           endpointAddress: address,
           stream: undefined,
@@ -343,6 +373,7 @@ export class EmulatedCamera implements USBDevice {
         };
         this.#streaming.set(vs.bInterfaceNumber, state);
         this.#streamingByEndpoint.set(address, state);
+        if (still.endpointAddress !== 0) this.#stillByEndpoint.set(still.endpointAddress, state);
       }
     }
   }
@@ -430,7 +461,10 @@ export class EmulatedCamera implements USBDevice {
     this.#checkOpen();
     this.#abort(() => true, webUsbError('aborted'));
     for (const number of this.#raw.interfaces.keys()) this.#setAlternate(number, 0);
-    for (const state of this.#streaming.values()) state.probe.reset();
+    for (const state of this.#streaming.values()) {
+      state.probe.reset();
+      state.still.reset();
+    }
     for (const owner of this.#functions.values()) {
       owner.controls.reset();
       owner.errorCode = 0;
@@ -505,6 +539,7 @@ export class EmulatedCamera implements USBDevice {
   /** Queue a packet on the VideoControl status interrupt endpoint (UVC 1.5 §2.4.2.2). */
   queueStatusPacket(packet: Uint8Array): void {
     this.#statusPackets.push(packet.slice());
+    if (this.#statusPackets.length > MAX_QUEUED_STATUS_PACKETS) this.#statusPackets.shift();
     this.#statusWaiters.splice(0).forEach((wake) => wake());
   }
 
@@ -709,11 +744,17 @@ export class EmulatedCamera implements USBDevice {
     let outcome: ControlOutcome;
     const injected = this.#stalls.findIndex((stall) => stall.request === setup.request);
     const isGet = (setup.request & GET_REQUEST_BIT) !== 0;
-    if (injected >= 0) {
+    const refused = streaming ? undefined : owner.controls.gate(entity, selector, setup.request);
+    if (refused) {
+      outcome = refused;
+    } else if (injected >= 0) {
       const [stall] = this.#stalls.splice(injected, 1);
       outcome = { status: 'stall', errorCode: stall?.errorCode ?? UVC_REQUEST_ERROR.UNKNOWN };
     } else if (isGet !== (direction === 'in')) {
       outcome = { status: 'stall', errorCode: UVC_REQUEST_ERROR.INVALID_REQUEST };
+    } else if (streaming && isStillSelector(selector)) {
+      const running = streaming.stream !== undefined;
+      outcome = streaming.still.handle(selector, setup.request, data, running);
     } else if (streaming) {
       outcome = streaming.probe.handle(selector, setup.request, data);
       const committed = setup.request === UVC_REQ.SET_CUR && selector === VS_CONTROL.COMMIT_CONTROL;
@@ -799,12 +840,14 @@ export class EmulatedCamera implements USBDevice {
     }
     state.cursorMs = now;
     state.bulk = undefined;
+    state.owner.controls.streamStarted();
     state.waiters.splice(0).forEach((wake) => wake());
   }
 
   #stopStream(state: StreamingState): void {
     state.stream = undefined;
     state.bulk = undefined;
+    state.still.streamStopped();
   }
 
   /** The streaming endpoint in the current alternate setting of an interface, if it has it. */
@@ -833,7 +876,12 @@ export class EmulatedCamera implements USBDevice {
     const address = endpoint.bEndpointAddress;
     const streaming = this.#streamingByEndpoint.get(address);
     const status = this.#statusEndpoints.get(address);
+    const still = this.#stillByEndpoint.get(address)?.still;
     return this.#track(interfaceNumber, async (signal) => {
+      if (still) {
+        const packet = endpoint.wMaxPacketSize & PACKET_SIZE_MASK;
+        return { status: 'ok', data: copyToDataView(await still.bulkIn(length, packet, signal)) };
+      }
       if (streaming?.transport === 'bulk') return this.#bulkIn(streaming, endpoint, length, signal);
       if (status) return this.#statusIn(length, signal);
       // Any other endpoint (vendor data, HID) never has data: the transfer stays pending.
@@ -855,10 +903,10 @@ export class EmulatedCamera implements USBDevice {
 
     let at = Math.max(state.cursorMs, this.#deviceNow());
     if (!state.bulk) {
-      if (!stream.inFrame) at = Math.max(at, stream.nextCaptureMs());
+      if (!stream.inFrame && !state.still.pendingInPipe) at = Math.max(at, stream.nextCaptureMs());
       const payloadSize = stream.committed.dwMaxPayloadTransferSize;
       const capacity = Math.min(payloadSize, state.scratch.length);
-      const written = stream.writePayload(state.scratch.subarray(0, capacity), at);
+      const written = state.still.writePayload(stream, state.scratch.subarray(0, capacity), at);
       state.bulk = { bytes: state.scratch, length: written, offset: 0, zlp: false };
     }
 
@@ -965,7 +1013,7 @@ export class EmulatedCamera implements USBDevice {
       return { status: fault, data: new DataView(buffer.buffer, offset, 0) };
     }
 
-    const written = stream.writePayload(state.scratch.subarray(0, capacity), at);
+    const written = state.still.writePayload(stream, state.scratch.subarray(0, capacity), at);
 
     const kept = Math.min(written, packetLength);
     buffer.set(state.scratch.subarray(0, kept), offset);
@@ -1123,6 +1171,15 @@ export class EmulatedCamera implements USBDevice {
     }
     throw webUsbError('badEndpoint');
   }
+}
+
+/** The still-image selectors of a VideoStreaming interface (UVC 1.5 Appendix A.9.8). */
+function isStillSelector(selector: number): boolean {
+  return (
+    selector === VS_CONTROL.STILL_PROBE_CONTROL ||
+    selector === VS_CONTROL.STILL_COMMIT_CONTROL ||
+    selector === VS_CONTROL.STILL_IMAGE_TRIGGER_CONTROL
+  );
 }
 
 /** Resolve after `ms`, or reject with the signal's reason when it aborts first. */
