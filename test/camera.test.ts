@@ -213,3 +213,23 @@ describe('alternate-setting choice', () => {
     }
   });
 });
+
+describe("the README's driver-core example", () => {
+  it('streams, lists and sets controls as shown', async () => {
+    const camera = await UvcCamera.open(await createVirtualCamera({ pace: 'asap' }));
+    const frames: number[] = [];
+    const stream = await camera.startStream({ pixelFormat: 'YUYV', width: 640, height: 480, fps: 30 }, (frame) => {
+      frames.push(frame.data.length);
+      frame.release();
+    });
+    const controls = await camera.controls.list();
+    expect(controls.map((c) => c.name)).toContain('brightness');
+    await camera.controls.set('brightness', 10);
+    expect(await camera.controls.get('brightness')).toBe(10);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await stream.stop();
+    await camera.close();
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames[0]).toBe(640 * 480 * 2);
+  });
+});
