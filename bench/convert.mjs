@@ -171,10 +171,10 @@ for (const [name, inputs, request] of jobs) {
     const seconds = (performance.now() - t0) / 1000;
     queued.push({
       conversion: name,
-      mode: mode === 'inline' ? 'inline (sharp threadpool)' : `${workers} worker thread${workers > 1 ? 's' : ''}`,
+      mode: mode === 'inline' ? 'calling thread + sharp pool' : `${workers} worker thread${workers > 1 ? 's' : ''}`,
       inFlight,
       fps: total / seconds,
-      mainThreadCpuPct: (cpuMicros(cpu) / 1e6 / seconds) * 100,
+      processCpuPct: (cpuMicros(cpu) / 1e6 / seconds) * 100,
     });
     await pool.close();
   }

@@ -1,12 +1,14 @@
 // USB 3 isochronous line rate: a SuperSpeed camera streaming 4K YUYV, whose 3 × 16 × 1024-byte
 // service intervals carry 393 MB/s, and the CPU the driver needs for it.
 //
-// Part 1 streams from an emulated SuperSpeed camera (EmulatedCamera, pace 'asap': transfers
-// complete as fast as they are read) through the whole driver (UvcCamera: negotiation, transfer
-// reader, isochronous driver, assembler, pool) and reports the rate reached, the process CPU,
-// and the share of it spent in the driver's payload path (timed around every transfer).
-// Part 2 records transfers from that camera and replays them paced at the line rate into the
-// frame pipeline alone, reporting the CPU the driver needs at exactly 393 MB/s.
+// Part 1 streams from an emulated SuperSpeed camera (EmulatedCamera, pace 'asap': the device
+// clock is virtual, so the link is full in device time and transfers complete as fast as they
+// are read) through the whole driver (UvcCamera: negotiation, transfer reader, isochronous
+// driver, assembler, pool) and reports the wall-clock rate reached, the process CPU (emulator
+// included) and the part spent in the driver's payload path (timed around every transfer).
+// Part 2 replays transfers of the emulator's shape (32 packets of a 12-byte header and up to
+// 49,140 bytes; two whole frames, FID toggling) paced at the line rate into the frame pipeline
+// alone, and reports the CPU the driver needs at 393 MB/s.
 //
 //   node bench/linerate.mjs           (after npm run build)
 import { UvcCamera } from '../dist/camera/uvc-camera.js';
@@ -14,7 +16,7 @@ import { IsochronousPayloadDriver } from '../dist/stream/isochronous.js';
 import { FramePipeline } from '../dist/stream/pipeline.js';
 import { EmulatedCamera } from '../dist/usb/emulated.js';
 import { describeCamera, frameIntervalOf, writeConfiguration } from '../dist/uvc/descriptor-builder.js';
-import { cpuMicros, printTable, writeResults, yuyvFrame } from './lib.mjs';
+import { cpuMicros, isochronousTransfers, printTable, writeResults, yuyvFrame } from './lib.mjs';
 
 const SECONDS = Number(process.env.LINERATE_SECONDS ?? 10);
 const WIDTH = 3840;
@@ -54,15 +56,12 @@ function superSpeedCamera(frame) {
   });
 }
 
-// Time spent in the payload path, and a recording of transfers for part 2.
+// Time spent in the payload path, and the packet geometry the emulator uses.
 let driverMicros = 0;
-let recording = false;
-const recorded = [];
+let packetsPerTransfer = 0;
 const original = IsochronousPayloadDriver.prototype.pushTransfer;
 IsochronousPayloadDriver.prototype.pushTransfer = function timed(data, packets, hostTimeUs) {
-  if (recording && recorded.length < 24) {
-    recorded.push({ data: data.slice(), packets: packets.map((p) => ({ ...p })) });
-  }
+  packetsPerTransfer = Math.max(packetsPerTransfer, packets.length);
   const t0 = performance.now();
   original.call(this, data, packets, hostTimeUs);
   driverMicros += (performance.now() - t0) * 1000;
@@ -82,7 +81,6 @@ const stream = await camera.startStream(
 );
 const settle = Date.now() + 1000;
 while (Date.now() < settle) await new Promise((resolve) => setTimeout(resolve, 50));
-recording = true;
 frames = 0;
 driverMicros = 0;
 const cpu = process.cpuUsage();
@@ -110,9 +108,10 @@ const emulated = {
   framesBad: counters.framesIncomplete + counters.framesWrongSize + counters.framesError,
 };
 
-// Part 2: the recorded transfers, paced at the line rate, into the pipeline alone.
-const replay = recorded.filter((t) => t.packets.length > 0);
-const bytesPerTransfer = replay[0].packets.length * COMPANION.wBytesPerInterval;
+// Part 2: transfers of the same shape, paced at the line rate, into the pipeline alone.
+const link = { packetSize: COMPANION.wBytesPerInterval, intervalUs: 125, packetsPerTransfer };
+const replay = isochronousTransfers([frame, yuyvFrame(WIDTH, HEIGHT, 2)], link);
+const bytesPerTransfer = packetsPerTransfer * COMPANION.wBytesPerInterval;
 const transferUs = (bytesPerTransfer / (LINE_RATE * 1e6)) * 1e6;
 let replayFrames = 0;
 const pipeline = new FramePipeline({
@@ -143,7 +142,7 @@ while (performance.now() - start < SECONDS * 1000) {
 const replaySeconds = (performance.now() - start) / 1000;
 const replayCpuMicros = cpuMicros(replayCpu);
 const paced = {
-  run: 'recorded transfers, paced at line rate',
+  run: 'same-shape transfers, paced at line rate',
   endpoint: `${COMPANION.wBytesPerInterval} B / 125 µs`,
   seconds: replaySeconds,
   frames: replayFrames,

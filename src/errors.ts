@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+import { UVC_REQUEST_ERROR } from './uvc/constants.js';
 
 /** The camera error codes of the OpenHarmony camera framework (`CameraErrorCode`). */
 export const CameraErrorCode = {
@@ -267,10 +268,20 @@ export const UVC_REQUEST_ERROR_CODES: Readonly<
   },
 };
 
+/** The table entry for a request error code; `undefined` and values outside it map like 0xFF. */
+export function uvcRequestErrorEntry(
+  requestErrorCode: number | undefined,
+): { name: string; code: CameraErrorCode; remedy: string } {
+  const unknown = UVC_REQUEST_ERROR_CODES[UVC_REQUEST_ERROR.UNKNOWN]!;
+  if (requestErrorCode === undefined) return unknown;
+  return UVC_REQUEST_ERROR_CODES[requestErrorCode] ?? unknown;
+}
+
 /**
- * A CameraError for a control request the camera STALLed, from the request error code it
- * reported afterwards; `undefined` (not read, or not asked of cameras that lock up when asked)
- * and values outside the table map like 0xFF (unknown): 7400102.
+ * A CameraError for a request the camera STALLed, from the request error code it reported
+ * afterwards: the table's code, a message naming the request, the reason and its remedy.
+ * `undefined` (not read, or not asked of cameras that lock up when asked) and values outside
+ * the table map like 0xFF (unknown): 7400102.
  */
 export function fromUvcRequestError(
   requestErrorCode: number | undefined,
@@ -278,10 +289,10 @@ export function fromUvcRequestError(
   cause?: unknown,
 ): CameraError {
   const known = requestErrorCode !== undefined;
-  const entry = known ? UVC_REQUEST_ERROR_CODES[requestErrorCode] : undefined;
-  const reason = entry?.name ?? (known ? 'unknown reason' : 'reason not read');
-  const code = entry?.code ?? CameraErrorCode.OPERATION_NOT_ALLOWED;
-  return new CameraError(code, `${what} was refused by the camera (STALL, ${reason})`, {
+  const entry = uvcRequestErrorEntry(requestErrorCode);
+  const reason = known ? `${entry.name} (${requestErrorCode})` : 'reason not read';
+  const message = `${what} was refused by the camera (STALL, ${reason}); ${entry.remedy}`;
+  return new CameraError(entry.code, message, {
     expected: 'the camera to accept the request',
     found: known ? `STALL with request error code ${requestErrorCode}` : 'STALL',
     ...(cause === undefined ? {} : { cause }),

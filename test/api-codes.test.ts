@@ -2,26 +2,16 @@
  * Every camera error code of the camera API, each reached through a realistic cause on an
  * emulated camera (faults of other programs and of the bus through test/helpers/test-device).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import type { CameraManager } from '../src/camera/manager.js';
 import { ExposureMode, FocusMode, SceneMode } from '../src/camera/enums.js';
 import { CameraError, CameraErrorCode, isCameraError } from '../src/errors.js';
 import { UVC_REQ, UVC_REQUEST_ERROR, VC_CONTROL } from '../src/uvc/constants.js';
-import { managerFor, virtualCamera } from './helpers/cameras.js';
+import { managersReleasedAfterEach, virtualCamera } from './helpers/cameras.js';
 import { openSession, readFrames } from './helpers/sessions.js';
 import { SharedBus } from './helpers/test-device.js';
 
-const managers: CameraManager[] = [];
-afterEach(async () => {
-  for (const manager of managers.splice(0)) await manager.release();
-});
-
-async function manager(devices: USBDevice[]) {
-  const made = await managerFor(devices);
-  managers.push(made);
-  return made;
-}
+const manager = managersReleasedAfterEach();
 
 /** The CameraError a synchronous call throws. */
 function thrown(call: () => unknown): CameraError {

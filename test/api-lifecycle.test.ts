@@ -2,23 +2,19 @@
  * Lifecycle: every way of ending leaves no claimed interface, no pending transfer and no held
  * lock, and the camera can be opened again at once.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { CameraManager } from '../src/camera/manager.js';
 import { CameraError, CameraErrorCode } from '../src/errors.js';
-import { managerFor, virtualCamera } from './helpers/cameras.js';
+import { managersReleasedAfterEach, virtualCamera } from './helpers/cameras.js';
 import { openSession, readFrames } from './helpers/sessions.js';
 import type { TestDevice } from './helpers/test-device.js';
 
-const managers: CameraManager[] = [];
-afterEach(async () => {
-  for (const manager of managers.splice(0)) await manager.release();
-});
+const newManager = managersReleasedAfterEach();
 
 async function setUp() {
   const { emulated, device } = await virtualCamera();
-  const manager = await managerFor([device]);
-  managers.push(manager);
+  const manager = await newManager([device]);
   return { emulated, device, manager };
 }
 

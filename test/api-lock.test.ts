@@ -3,27 +3,17 @@
  * lock behind, settings that fail fast, and configurations that never interleave — on the lock
  * itself and through the camera API on an emulated camera.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { DeviceConfigLock } from '../src/camera/device-lock.js';
 import { SceneMode } from '../src/camera/enums.js';
-import type { CameraManager } from '../src/camera/manager.js';
 import { CameraError, CameraErrorCode } from '../src/errors.js';
 import { UVC_REQ, VS_CONTROL } from '../src/uvc/constants.js';
-import { managerFor, virtualCamera } from './helpers/cameras.js';
+import { managersReleasedAfterEach, virtualCamera } from './helpers/cameras.js';
 import { openSession, readFrames } from './helpers/sessions.js';
 import type { ControlRecord } from './helpers/test-device.js';
 
-const managers: CameraManager[] = [];
-afterEach(async () => {
-  for (const manager of managers.splice(0)) await manager.release();
-});
-
-async function manager(devices: USBDevice[]) {
-  const made = await managerFor(devices);
-  managers.push(made);
-  return made;
-}
+const manager = managersReleasedAfterEach();
 
 async function codeOf(promise: Promise<unknown>): Promise<number | 'ok'> {
   try {

@@ -5,25 +5,20 @@
  * matching what the API reports, negotiations never interleaved with anything, and frames
  * flowing. Callers are drawn from a seeded generator, so a failure reproduces.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ExposureMode, SceneMode } from '../src/camera/enums.js';
-import type { CameraManager } from '../src/camera/manager.js';
 import { intervalForRate, locateProfile } from '../src/camera/profiles.js';
 import type { PhotoOutput, PreviewOutput } from '../src/camera/outputs.js';
 import type { CaptureSession } from '../src/camera/session.js';
 import { CameraError, CameraErrorCode as C } from '../src/errors.js';
-import { UVC_REQ, VS_CONTROL } from '../src/uvc/constants.js';
-import { AE_MODE, CT } from '../src/uvc/controls.js';
+import { AE_MODE, CT, UVC_REQ, VS_CONTROL } from '../src/uvc/constants.js';
 import { readU16LE, readU32LE } from '../src/uvc/bytes.js';
-import { managerFor, virtualCamera } from './helpers/cameras.js';
+import { managersReleasedAfterEach, virtualCamera } from './helpers/cameras.js';
 import { openSession, readFrames } from './helpers/sessions.js';
-import type { TestDevice } from './helpers/test-device.js';
+import { getCur, type TestDevice } from './helpers/test-device.js';
 
-const managers: CameraManager[] = [];
-afterEach(async () => {
-  for (const manager of managers.splice(0)) await manager.release();
-});
+const newManager = managersReleasedAfterEach();
 
 /** mulberry32: a small seeded generator. */
 function generator(seed: number): () => number {
@@ -49,22 +44,6 @@ async function outcome(call: () => unknown): Promise<number | 'ok'> {
     if (error instanceof CameraError) return error.code;
     throw error;
   }
-}
-
-/** GET_CUR of a control, as little-endian bytes. */
-async function getCur(device: TestDevice, index: number, selector: number, length: number) {
-  const result = await device.controlTransferIn(
-    {
-      requestType: 'class',
-      recipient: 'interface',
-      request: UVC_REQ.GET_CUR,
-      value: selector << 8,
-      index,
-    },
-    length,
-  );
-  const view = result.data!;
-  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
 /** SET_CURs of the log as letters: P probe, C commit (VS interface 1), S a VC setting. */
@@ -172,8 +151,7 @@ function operations(
 describe('stress: hundreds of concurrent callers', () => {
   it('400 callers on one session leave the camera consistent', async () => {
     const { emulated, device } = await virtualCamera();
-    const manager = await managerFor([device]);
-    managers.push(manager);
+    const manager = await newManager([device]);
     const opened = await openSession(manager, { photo: true });
     const { session, preview, photo, input, camera, profile } = opened;
     const random = generator(0x5eed);
@@ -243,8 +221,7 @@ describe('stress: hundreds of concurrent callers', () => {
 
   it('200 sessions contending for one camera leave one owner, streaming or not', async () => {
     const { emulated, device } = await virtualCamera();
-    const manager = await managerFor([device]);
-    managers.push(manager);
+    const manager = await newManager([device]);
     const camera = manager.getSupportedCameras()[0]!;
     const profiles = manager.getSupportedOutputCapability(camera).previewProfiles;
     const input = manager.createCameraInput(camera);

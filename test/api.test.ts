@@ -5,48 +5,22 @@
  */
 import { readdirSync } from 'node:fs';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { describeCamera } from '../src/camera/describe.js';
 import { ExposureMode, FocusMode, CameraStatus, SceneMode } from '../src/camera/enums.js';
-import type { CameraManager, CameraStatusInfo } from '../src/camera/manager.js';
+import type { CameraStatusInfo } from '../src/camera/manager.js';
 import { CameraSourceList } from '../src/camera/sources.js';
 import { CameraError, CameraErrorCode } from '../src/errors.js';
 import { readU16LE, readU32LE } from '../src/uvc/bytes.js';
-import { UVC_REQ, VS_CONTROL } from '../src/uvc/constants.js';
-import { CT } from '../src/uvc/controls.js';
+import { CT, VS_CONTROL } from '../src/uvc/constants.js';
 import { getCameraManager } from '../src/camera/manager.js';
-import { fixtureCamera, managerFor, virtualCamera } from './helpers/cameras.js';
+import { fixtureCamera, managersReleasedAfterEach, virtualCamera } from './helpers/cameras.js';
 import { openSession, readFrames } from './helpers/sessions.js';
-import type { TestDevice } from './helpers/test-device.js';
+import { getCur } from './helpers/test-device.js';
 import { rawDescriptorsDir } from './fixtures.js';
 
-const managers: CameraManager[] = [];
-afterEach(async () => {
-  for (const manager of managers.splice(0)) await manager.release();
-});
-
-async function manager(devices: USBDevice[]) {
-  const made = await managerFor(devices);
-  managers.push(made);
-  return made;
-}
-
-/** GET_CUR of an interface control. */
-async function getCur(device: TestDevice, index: number, selector: number, length: number) {
-  const result = await device.controlTransferIn(
-    {
-      requestType: 'class',
-      recipient: 'interface',
-      request: UVC_REQ.GET_CUR,
-      value: selector << 8,
-      index,
-    },
-    length,
-  );
-  const view = result.data!;
-  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-}
+const manager = managersReleasedAfterEach();
 
 /** The camera terminal (entity 1) on interface 0 of the built cameras. */
 const CAMERA_TERMINAL = (1 << 8) | 0;
@@ -222,6 +196,10 @@ describe('settings', () => {
     expect((await getCur(device, CAMERA_TERMINAL, CT.AE_MODE, 1))[0]).toBe(0x01);
     await session.setFocusMode(FocusMode.FOCUS_MODE_LOCKED);
     expect((await getCur(device, CAMERA_TERMINAL, CT.FOCUS_AUTO, 1))[0]).toBe(0);
+    // LOCKED and MANUAL both turn Focus, Auto off; the session answers with the one it set.
+    expect(session.getFocusMode()).toBe(FocusMode.FOCUS_MODE_LOCKED);
+    await session.setFocusMode(FocusMode.FOCUS_MODE_MANUAL);
+    expect((await getCur(device, CAMERA_TERMINAL, CT.FOCUS_AUTO, 1))[0]).toBe(0);
     expect(session.getFocusMode()).toBe(FocusMode.FOCUS_MODE_MANUAL);
     await session.setFocusMode(FocusMode.FOCUS_MODE_CONTINUOUS_AUTO);
     expect((await getCur(device, CAMERA_TERMINAL, CT.FOCUS_AUTO, 1))[0]).toBe(1);
@@ -257,8 +235,7 @@ describe('settings', () => {
 describe('camera status', () => {
   it('reports cameras attached and removed; a removed open camera reports 7400201', async () => {
     const list = new CameraSourceList();
-    const made = await getCameraManager({ source: list });
-    managers.push(made);
+    const made = await manager([], { source: list });
     const statuses: CameraStatusInfo[] = [];
     made.on('cameraStatus', (error, info) => {
       expect(error).toBeUndefined();
@@ -283,5 +260,30 @@ describe('camera status', () => {
     expect(heard.map((e) => e.code)).toEqual([CameraErrorCode.SERVICE_FATAL_ERROR]);
     await expect.poll(() => device.claimedInterfaces()).toEqual([]);
     expect(() => made.createCameraInput(camera)).toThrow(/getSupportedCameras/);
+  });
+});
+
+describe('the package entry', () => {
+  it('exports the camera API, the control layer and the quirk table, one of each', async () => {
+    const entry = await import('../src/index.js');
+    expect(entry.getCameraManager).toBe(getCameraManager);
+    expect(entry.ExposureMode).toBe(ExposureMode);
+    const names = [
+      ...['CameraManager', 'CameraInput', 'CaptureSession', 'PhotoSession', 'VideoSession'],
+      ...['PreviewOutput', 'PhotoOutput', 'VideoOutput', 'CameraSourceList', 'SessionControls'],
+      ...['CameraStatus', 'SceneMode', 'FocusMode', 'WhiteBalanceMode', 'ImageRotation'],
+      ...['CameraControls', 'StatusEvents', 'StillCapture', 'ControlRequestError'],
+      ...['resolveQuirks', 'QUIRK_TABLE', 'QUIRK_FLAGS'],
+      ...['CameraError', 'CameraErrorCode', 'fromUvcRequestError', 'UvcCamera', 'EmulatedCamera'],
+    ];
+    for (const name of names) {
+      expect(typeof entry[name as keyof typeof entry], name).not.toBe('undefined');
+    }
+
+    // The quirk table through the entry: the C920 forgets its controls at stream start.
+    const c920 = entry.resolveQuirks({ idVendor: 0x046d, idProduct: 0x082d });
+    expect(c920.flags.has('restoreControlsOnInit')).toBe(true);
+    const listed = entry.QUIRK_TABLE.some((e) => e.idVendor === 0x046d && e.idProduct === 0x082d);
+    expect(listed).toBe(true);
   });
 });

@@ -5,7 +5,6 @@
  * the status endpoint, and the Logitech C920's forgotten controls at stream start.
  */
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { CameraControls } from '../src/camera/controls.js';
@@ -13,29 +12,22 @@ import { ControlRequestError } from '../src/camera/control-errors.js';
 import type { GateClock } from '../src/camera/throttle.js';
 import { UvcCamera } from '../src/camera/uvc-camera.js';
 import { CameraError, CameraErrorCode } from '../src/errors.js';
-import { EmulatedCamera, type EmulatedCameraOptions } from '../src/usb/emulated.js';
+import type { EmulatedCamera } from '../src/usb/emulated.js';
 import { loadEmulatedCamera } from '../src/usb/emulated-files.js';
-import { UVC_REQ, UVC_REQUEST_ERROR, VC_CONTROL } from '../src/uvc/constants.js';
+import {
+  STATUS_ATTRIBUTE,
+  UVC_REQ,
+  UVC_REQUEST_ERROR,
+  VC_CONTROL,
+} from '../src/uvc/constants.js';
 import { controlByName } from '../src/uvc/controls.js';
-import { compositeDeviceDescriptor, writeDeviceDescriptor } from '../src/uvc/descriptor-builder.js';
 import type { QuirkNotice, QuirkOverride } from '../src/uvc/quirks.js';
-import { STATUS_ATTRIBUTE, controlChangePacket } from '../src/uvc/status.js';
+import { controlChangePacket } from '../src/uvc/status.js';
 import { rawDescriptorsDir } from './fixtures.js';
+import { asDevice } from './helpers/cameras.js';
 
 const c310 = join(rawDescriptorsDir, 'logitech_c310_046d-081b.config.bin');
 const streamcam = join(rawDescriptorsDir, 'logitech_streamcam_046d-0893.config.bin');
-
-/** A real camera's configuration under another VID:PID (the device descriptor is built). */
-function asDevice(
-  configPath: string,
-  idVendor: number,
-  idProduct: number,
-  options: Partial<EmulatedCameraOptions> = {},
-): EmulatedCamera {
-  const configuration = new Uint8Array(readFileSync(configPath));
-  const device = writeDeviceDescriptor(compositeDeviceDescriptor({ idVendor, idProduct }));
-  return new EmulatedCamera({ configuration, device, pace: 'asap', ...options });
-}
 
 /** Virtual time for the rate limit and the emulated device alike. */
 function virtualClock(): GateClock & { advance(ms: number): void } {

@@ -27,6 +27,7 @@ import {
   STANDARD_HUFFMAN_TABLES,
   type HuffmanTable,
 } from '../src/stream/jpeg.js';
+import { disableSimdForTesting, simdKernels } from '../src/stream/simd-convert.js';
 import { capturesDir } from './fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -576,5 +577,47 @@ describe('ensureHuffmanTables and isCompleteJpeg', () => {
     expect(caught).toBeInstanceOf(CameraError);
     expect((caught as CameraError).code).toBe(7400101);
     expect((caught as CameraError).message).toMatch(message);
+  });
+});
+
+describe('WebAssembly SIMD kernels against the scalar code', () => {
+  const formats: ConvertibleFormat[] = ['YUYV', 'UYVY', 'NV12', 'I420', 'YV12', 'GRAY8', 'RGB24', 'BGR24'];
+  // Sizes with whole SIMD groups, with leftover columns, odd heights, and a whole 720p frame.
+  const sizes: Array<[number, number]> = [[64, 48], [70, 35], [17, 9], [33, 3], [1280, 720]];
+
+  it('the kernels compile here (so the comparisons below exercise them)', () => {
+    expect(simdKernels()).toBeDefined();
+  });
+
+  it.each(formats)('%s: every size, RGB and RGBA, byte for byte', (format) => {
+    for (const [width, height] of sizes) {
+      const layout = { pixelFormat: format, width, height };
+      const next = random(width * 31 + height);
+      const frame = Uint8Array.from({ length: frameByteLength(layout) }, next);
+      for (const convert of [toRgb, toRgba]) {
+        const simd = convert(frame, layout);
+        disableSimdForTesting(true);
+        const scalar = convert(frame, layout);
+        disableSimdForTesting(false);
+        const same = Buffer.from(simd).equals(Buffer.from(scalar));
+        expect(same, `${format} ${width}x${height} ${convert.name}`).toBe(true);
+      }
+    }
+  });
+
+  it('scalar and SIMD agree with the floating-point reference within ±1 on every Y, Cb, Cr', () => {
+    // 256 × 256 × 256 inputs as YUYV pairs sharing chroma: one row per (Cb, Cr) … in chunks.
+    const width = 512;
+    for (let cb = 0; cb < 256; cb += 17) {
+      const rows: Yuv[][] = [];
+      for (let cr = 0; cr < 256; cr += 5) {
+        const row: Yuv[] = [];
+        for (let y = 0; y < 256; y++) row.push([y, cb, cr], [y, cb, cr]);
+        rows.push(row);
+      }
+      const frame = build('YUYV', rows);
+      const rgb = toRgb(frame, { pixelFormat: 'YUYV', width, height: rows.length });
+      expect(maxDifference(rgb, referenceFrame(rows))).toBeLessThanOrEqual(1);
+    }
   });
 });

@@ -13,12 +13,8 @@ import { EmulatedCamera } from '../src/usb/emulated.js';
 import { loadEmulatedCamera } from '../src/usb/emulated-files.js';
 import { compositeDeviceDescriptor, writeDeviceDescriptor } from '../src/uvc/descriptor-builder.js';
 import { resolveQuirks } from '../src/uvc/quirks.js';
-import {
-  STATUS_ATTRIBUTE,
-  buttonPacket,
-  controlChangePacket,
-  parseStatusPacket,
-} from '../src/uvc/status.js';
+import { STATUS_ATTRIBUTE } from '../src/uvc/constants.js';
+import { buttonPacket, controlChangePacket, parseStatusPacket } from '../src/uvc/status.js';
 import { rawDescriptorsDir } from './fixtures.js';
 
 const c270 = join(rawDescriptorsDir, 'logitech_c270_046d-0825.config.bin');

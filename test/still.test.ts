@@ -17,13 +17,18 @@ import { CameraErrorCode, isCameraError } from '../src/errors.js';
 import { EmulatedCamera } from '../src/usb/emulated.js';
 import { loadEmulatedCamera } from '../src/usb/emulated-files.js';
 import { readPatternIndex } from '../src/usb/pattern.js';
-import { UVC_REQ, UVC_REQUEST_ERROR, VC_CONTROL, VS_CONTROL } from '../src/uvc/constants.js';
+import {
+  STILL_METHOD,
+  UVC_REQ,
+  UVC_REQUEST_ERROR,
+  VC_CONTROL,
+  VS_CONTROL,
+} from '../src/uvc/constants.js';
 import { writeConfiguration } from '../src/uvc/descriptor-builder.js';
 import { parseConfiguration } from '../src/uvc/descriptors.js';
 import type { CameraModel, EndpointInfo, FormatDescriptor } from '../src/uvc/model.js';
 import { buttonPacket } from '../src/uvc/status.js';
 import {
-  STILL_METHOD,
   STILL_PROBE,
   decodeStillProbe,
   encodeStillProbe,

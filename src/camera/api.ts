@@ -9,7 +9,9 @@ export type { CameraDevice } from './camera-device.js';
 export { CameraInput } from './input.js';
 export type { ErrorCallback, InputDiagnostics, InputState } from './input.js';
 export { CaptureSession, PhotoSession, VideoSession } from './session.js';
-export type { Point, SessionKind, SessionState } from './session.js';
+export type { SessionKind, SessionState } from './session.js';
+export { SessionControls, WHITE_BALANCE_PRESETS } from './session-controls.js';
+export type { Point, SettingsCamera } from './session-controls.js';
 export { CameraOutput, PhotoOutput, PreviewOutput, VideoOutput } from './outputs.js';
 export type { FrameReadOptions, Photo, PhotoCaptureSetting } from './outputs.js';
 export type { FrameSubscription, OutputFrame } from './frame-channel.js';
@@ -33,4 +35,5 @@ export {
   ImageRotation,
   QualityLevel,
   SceneMode,
+  WhiteBalanceMode,
 } from './enums.js';

@@ -5,8 +5,10 @@
  * the watch that notices when the camera is lost.
  *
  * A camera is opened when its first input opens and closed when its last input closes. While it
- * is open, a transfer stays pending on its VideoControl status endpoint (as Linux uvcvideo
- * keeps one), so an unplugged or taken-over camera is noticed even when it does not stream.
+ * is open, the camera's one status reader (`UvcCamera.events`) keeps a transfer pending on its
+ * VideoControl status endpoint (as Linux uvcvideo keeps one), so an unplugged or taken-over
+ * camera is noticed even when it does not stream; the same reader completes asynchronous
+ * controls and keeps session settings current.
  *
  * @packageDocumentation
  */
@@ -18,11 +20,8 @@ import {
   type UsbFailure,
 } from '../errors.js';
 import type { CameraModel } from '../uvc/model.js';
-import { resolveQuirks } from '../uvc/quirks.js';
 import { DeviceConfigLock } from './device-lock.js';
 import { CameraPosition, CameraType, ConnectionType } from './enums.js';
-import { readControls, type ControlSet } from './settings.js';
-import { StatusEvents } from './status.js';
 import { UvcCamera, type OpenCameraOptions } from './uvc-camera.js';
 
 /** A camera (`camera.CameraDevice`), with what USB says about it. */
@@ -130,9 +129,9 @@ export class CameraHandle {
   readonly #options: CameraHandleOptions;
   readonly #listeners = new Set<CameraListener>();
   #uvc: UvcCamera | undefined;
-  #controls: ControlSet | undefined;
   #lost: CameraError | undefined;
-  #status: StatusEvents | undefined;
+  /** Stops listening for failures of the status reader. */
+  #unwatch: (() => void) | undefined;
   #cleanup: Promise<void> = Promise.resolve();
 
   constructor(
@@ -154,11 +153,6 @@ export class CameraHandle {
   /** The open UVC camera, while an input has it open. */
   get uvc(): UvcCamera | undefined {
     return this.#uvc;
-  }
-
-  /** The settings the camera supports, while it is open. */
-  get controls(): ControlSet | undefined {
-    return this.#controls;
   }
 
   /** Why the camera was lost, until it is opened again. */
@@ -192,14 +186,6 @@ export class CameraHandle {
     }
     if (!this.#uvc) {
       const uvc = await UvcCamera.open(this.device, this.#options.open ?? {});
-      try {
-        const { vendorId: idVendor, productId: idProduct } = this.camera;
-        const quirks = resolveQuirks({ idVendor, idProduct });
-        this.#controls = await readControls(this.device, uvc.videoFunction, quirks);
-      } catch (error) {
-        await uvc.close();
-        throw error;
-      }
       this.#uvc = uvc;
       this.#lost = undefined;
       this.#startWatch(uvc);
@@ -235,31 +221,26 @@ export class CameraHandle {
 
   async #close(): Promise<void> {
     const uvc = this.#uvc;
-    const status = this.#status;
     this.#uvc = undefined;
-    this.#status = undefined;
-    this.#controls = undefined;
+    this.#unwatch?.();
+    this.#unwatch = undefined;
     this.owner = undefined;
     if (!uvc) return;
-    status?.stop();
+    // Closing stops the status reader; its pending transfer ends when the device closes.
     await uvc.close();
-    await settleWithin(status?.finished, WATCH_SETTLE_MS);
+    await settleWithin(uvc.events.finished, WATCH_SETTLE_MS);
   }
 
   /** Keep a transfer pending on the status endpoint; a failure that means a loss is one. */
   #startWatch(uvc: UvcCamera): void {
     if (this.#options.watchStatus === false) return;
-    const status = new StatusEvents(this.device, uvc.videoFunction, {
-      onError: (error) => {
-        if (this.#uvc === uvc && isLoss(error)) {
-          this.fail(fromLostCamera(error, 'the status endpoint'));
-        }
-      },
+    this.#unwatch = uvc.events.onError((error) => {
+      if (this.#uvc !== uvc || !isLoss(error)) return;
+      this.fail(fromLostCamera(error, 'the status endpoint'));
     });
-    // TODO: status events (control changes, stream errors, buttons) are read but not yet
-    // offered through the session API.
-    status.start();
-    this.#status = status;
+    // TODO: stream errors and buttons are read but not offered through the session API (control
+    // changes keep session settings current; `StillCapture.watchTrigger` takes the buttons).
+    uvc.events.start();
   }
 }
 

@@ -26,7 +26,7 @@
  *
  * @packageDocumentation
  */
-import { CameraError, CameraErrorCode, fromUsbError } from '../errors.js';
+import { CameraError, CameraErrorCode, fromUsbError, fromUvcRequestError } from '../errors.js';
 import { UVC_REQ, UVC_REQUEST_ERROR, VC_CONTROL } from '../uvc/constants.js';
 import {
   advertisedControls,
@@ -55,7 +55,7 @@ import {
   vcRequest,
   type UvcRequestCode,
 } from '../uvc/requests.js';
-import { ControlRequestError, controlFailure } from './control-errors.js';
+import { ControlRequestError } from './control-errors.js';
 import type { ControlChangeEvent, StatusEvents } from './status.js';
 import { controlGateFor, type ControlGate, type GateClock } from './throttle.js';
 
@@ -331,7 +331,7 @@ export class CameraControls {
       const code = event.requestErrorCode;
       const description = `asynchronous SET_CUR(${definition.name})`;
       const cause = new ControlRequestError(description, code, event);
-      throw controlFailure(definition.name, code, cause);
+      throw fromUvcRequestError(code, description, cause);
     }
     return { sent: bytes, asynchronous, completed: event !== undefined };
   }
@@ -415,7 +415,7 @@ export class CameraControls {
     }
     const params = vcRequest(this.#vcInterface, xu.bUnitID, selector);
     const copy = new Uint8Array(bytes);
-    await this.#transfer(`extension ${xu.guidExtensionCode} selector ${selector}`, () =>
+    await this.transfer(`extension ${xu.guidExtensionCode} selector ${selector}`, () =>
       setControl(this.#device, params, copy),
     );
   }
@@ -781,14 +781,14 @@ export class CameraControls {
     const definition = state.advertised.definition;
     const params = vcRequest(this.#vcInterface, state.advertised.entityId, definition.selector);
     const size = length ?? definition.size;
-    return this.#transfer(definition.name, () => getControl(this.#device, params, request, size));
+    return this.transfer(definition.name, () => getControl(this.#device, params, request, size));
   }
 
   async #write(state: ControlState, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
     const definition = state.advertised.definition;
     const params = vcRequest(this.#vcInterface, state.advertised.entityId, definition.selector);
     try {
-      await this.#transfer(definition.name, () => setControl(this.#device, params, bytes));
+      await this.transfer(definition.name, () => setControl(this.#device, params, bytes));
     } catch (error) {
       throw this.#explainWrongState(state, error);
     }
@@ -811,19 +811,23 @@ export class CameraControls {
   }
 
   /**
-   * Run one request through the gate; turn a STALL into the CameraError of the camera's
-   * reason, and any other failure into the USB failure table's error.
+   * Run one class request of this video function (a control, a still probe) through the
+   * device's gate: one at a time, rate-limited where the quirks say so. A STALL becomes the
+   * CameraError of the reason the camera gives (asked unless asking is known to hurt); any
+   * other failure, the USB failure table's error.
+   *
+   * @param what - the request, for messages ("SET_CUR(VS_STILL_PROBE_CONTROL)").
    */
-  async #transfer<T>(control: string, work: () => Promise<T>): Promise<T> {
+  transfer<T>(what: string, work: () => Promise<T>): Promise<T> {
     return this.#gate.run(async () => {
       try {
         return await work();
       } catch (error) {
-        if (!isStall(error)) throw fromUsbError(error, control);
+        if (!isStall(error)) throw fromUsbError(error, what);
         const code = await this.#reasonForStall();
         const described = error instanceof Error && 'description' in error;
-        const description = described ? String(error.description) : control;
-        throw controlFailure(control, code, new ControlRequestError(description, code, error));
+        const description = described ? String(error.description) : what;
+        throw fromUvcRequestError(code, what, new ControlRequestError(description, code, error));
       }
     });
   }
@@ -918,7 +922,7 @@ export class CameraControls {
   ): Promise<Uint8Array> {
     const params = vcRequest(this.#vcInterface, xu.bUnitID, selector);
     const what = `extension ${xu.guidExtensionCode} selector ${selector}`;
-    return this.#transfer(what, () => getControl(this.#device, params, request, length));
+    return this.transfer(what, () => getControl(this.#device, params, request, length));
   }
 }
 

@@ -88,6 +88,23 @@ export const FocusMode = {
 /** One of {@link FocusMode}. */
 export type FocusMode = (typeof FocusMode)[keyof typeof FocusMode];
 
+/**
+ * White balance modes (`camera.WhiteBalanceMode`). On a UVC camera AUTO is White Balance
+ * Temperature, Auto on; MANUAL, LOCKED and the presets turn it off, the presets setting a colour
+ * temperature (cloudy 6500 K, daylight 5500 K, fluorescent 4000 K, incandescent 2800 K).
+ */
+export const WhiteBalanceMode = {
+  AUTO: 0,
+  CLOUDY: 1,
+  INCANDESCENT: 2,
+  FLUORESCENT: 3,
+  DAYLIGHT: 4,
+  MANUAL: 5,
+  LOCKED: 6,
+} as const;
+/** One of {@link WhiteBalanceMode}. */
+export type WhiteBalanceMode = (typeof WhiteBalanceMode)[keyof typeof WhiteBalanceMode];
+
 /** Rotations a photo may be tagged with (`camera.ImageRotation`). */
 export const ImageRotation = {
   ROTATION_0: 0,

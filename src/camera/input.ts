@@ -67,8 +67,8 @@ export class CameraInput implements CameraListener {
   }
 
   /**
-   * Open the camera: claim its VideoControl interface, read its controls, watch its status
-   * endpoint. Waits for the camera's configuration lock in call order.
+   * Open the camera: claim its VideoControl interface, watch its status endpoint. Waits for
+   * the camera's configuration lock in call order.
    *
    * @throws CameraError 7400201 when the input is open already, or was closed or lost (inputs
    *   are single-use); 7400108 without permission or when the platform protects the video class;

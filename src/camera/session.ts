@@ -27,7 +27,6 @@ import { CameraError, CameraErrorCode, fromLostCamera, stateViolation } from '..
 import type { Frame } from '../stream/frame.js';
 import type { CameraHandle, StreamOwner } from './camera-device.js';
 import type { LockLease, LockWaitOptions } from './device-lock.js';
-import { ExposureMode, FocusMode, isEnumValue } from './enums.js';
 import { SharedFrame, type FrameLayout } from './frame-channel.js';
 import { checkFrameRate, chooseStreamRate, decimation, describeRange } from './frame-rate.js';
 import { CameraInput, inputHandle } from './input.js';
@@ -47,19 +46,8 @@ import {
   type FrameRateRange,
   type ProfileLocation,
 } from './profiles.js';
-import {
-  aeModeFor,
-  exposureModeOf,
-  focusAutoFor,
-  focusModeOf,
-  unsupported,
-  writeControl,
-  zoomRatioOf,
-  zoomRatioRange,
-  zoomValueFor,
-  type ControlSet,
-} from './settings.js';
-import type { ActiveStream } from './uvc-camera.js';
+import { SessionControls, invalidArgument, notCommitted } from './session-controls.js';
+import type { ActiveStream, UvcCamera } from './uvc-camera.js';
 
 /** Where a session is in its life. */
 export type SessionState = 'init' | 'configuring' | 'committed' | 'started' | 'released';
@@ -71,14 +59,6 @@ export type SessionKind = 'photo' | 'video' | 'legacy';
 export interface SessionOptions {
   /** How long `capture()` waits for a frame, in ms. */
   captureTimeoutMs: number;
-}
-
-/** A point in normalised frame coordinates (0..1 from the top left). */
-export interface Point {
-  /** 0 at the left edge, 1 at the right. */
-  x: number;
-  /** 0 at the top, 1 at the bottom. */
-  y: number;
 }
 
 /** The outputs each kind of session takes. */
@@ -95,15 +75,12 @@ interface Run {
   rate: number;
 }
 
-function argumentError(what: string, expected: string, found: unknown): CameraError {
-  return new CameraError(CameraErrorCode.INVALID_ARGUMENT, `${what}: invalid argument`, {
-    expected,
-    found: found === undefined ? 'nothing' : typeof found,
-  });
-}
-
-/** A capture session. Create it with `CameraManager.createSession` or `createCaptureSession`. */
-export class CaptureSession implements StreamOwner {
+/**
+ * A capture session. Create it with `CameraManager.createSession` or `createCaptureSession`.
+ * Its device settings (exposure, focus, zoom, white balance) are those of
+ * {@link SessionControls}, on the camera it committed.
+ */
+export class CaptureSession extends SessionControls implements StreamOwner {
   /** Which kind of session this is. */
   readonly kind: SessionKind;
   readonly #options: SessionOptions;
@@ -124,6 +101,7 @@ export class CaptureSession implements StreamOwner {
 
   /** Use `CameraManager.createSession`. */
   constructor(kind: SessionKind, options: SessionOptions) {
+    super();
     this.kind = kind;
     this.#options = options;
   }
@@ -316,6 +294,9 @@ export class CaptureSession implements StreamOwner {
           });
         }
 
+        // The settings' snapshot first: a camera that fails it changes no owner.
+        await this.loadSettings(this.#openCamera(handle, 'commitConfig'));
+
         const previous = handle.owner;
         if (previous && previous !== this) {
           const message = `another session took camera ${handle.camera.cameraId} over`;
@@ -395,6 +376,7 @@ export class CaptureSession implements StreamOwner {
     this.#state = 'released';
     if (this.#configuration.isLocked()) this.#configuration.release();
     this.unlockForControl();
+    this.unloadSettings();
 
     const handle = this.#owned;
     if (handle) {
@@ -417,7 +399,8 @@ export class CaptureSession implements StreamOwner {
    *   out / is cancelled.
    */
   async lockForControl(options: LockWaitOptions = {}): Promise<void> {
-    const { handle } = this.#settingsTarget('lockForControl');
+    const handle = this.#committedHandle('lockForControl');
+    if (!handle) throw notCommitted('lockForControl', this.#state);
     if (this.#controlLease) return;
     let wait = this.#controlWait;
     if (!wait) {
@@ -447,156 +430,6 @@ export class CaptureSession implements StreamOwner {
     this.#controlLease = undefined;
   }
 
-  /**
-   * True when the camera offers the exposure mode.
-   *
-   * @throws CameraError 7400103 before commitConfig.
-   */
-  isExposureModeSupported(mode: ExposureMode): boolean {
-    const { controls } = this.#settingsTarget('isExposureModeSupported');
-    return aeModeFor(controls, mode) !== undefined;
-  }
-
-  /**
-   * The exposure mode the camera is in.
-   *
-   * @throws CameraError 7400103 before commitConfig.
-   */
-  getExposureMode(): ExposureMode {
-    return exposureModeOf(this.#settingsTarget('getExposureMode').controls);
-  }
-
-  /**
-   * Set the exposure mode. Checks happen now; the promise settles once the camera took it.
-   *
-   * @throws CameraError 7400103 before commitConfig; 7400101 for a value that is no
-   *   ExposureMode; 7400102 for a mode the camera does not offer; 7400106 while another holder
-   *   locks the device configuration; the camera's refusal (rejected) when it STALLs.
-   */
-  setExposureMode(mode: ExposureMode): Promise<void> {
-    const what = `setExposureMode(${String(mode)})`;
-    const { handle, controls } = this.#settingsTarget(what);
-    if (!isEnumValue(ExposureMode, mode)) throw argumentError(what, 'an ExposureMode', mode);
-    const bit = aeModeFor(controls, mode);
-    const exposure = controls.exposure;
-    if (bit === undefined || !exposure) {
-      throw unsupported(what, 'a mode isExposureModeSupported() accepts');
-    }
-    return this.#applySetting(handle, what, async () => {
-      await writeControl(handle.device, controls, exposure, bit);
-      exposure.current = bit;
-    });
-  }
-
-  /**
-   * True when the camera offers the focus mode.
-   *
-   * @throws CameraError 7400103 before commitConfig.
-   */
-  isFocusModeSupported(mode: FocusMode): boolean {
-    const { controls } = this.#settingsTarget('isFocusModeSupported');
-    return focusAutoFor(controls, mode) !== undefined;
-  }
-
-  /**
-   * The focus mode the camera is in.
-   *
-   * @throws CameraError 7400103 before commitConfig.
-   */
-  getFocusMode(): FocusMode {
-    return focusModeOf(this.#settingsTarget('getFocusMode').controls);
-  }
-
-  /**
-   * Set the focus mode. Checks happen now; the promise settles once the camera took it.
-   *
-   * @throws CameraError 7400103 before commitConfig; 7400101 for a value that is no FocusMode;
-   *   7400102 for a mode the camera does not offer; 7400106 while another holder locks the
-   *   device configuration; the camera's refusal (rejected) when it STALLs.
-   */
-  setFocusMode(mode: FocusMode): Promise<void> {
-    const what = `setFocusMode(${String(mode)})`;
-    const { handle, controls } = this.#settingsTarget(what);
-    if (!isEnumValue(FocusMode, mode)) throw argumentError(what, 'a FocusMode', mode);
-    const value = focusAutoFor(controls, mode);
-    if (value === undefined) throw unsupported(what, 'a mode isFocusModeSupported() accepts');
-    const focusAuto = controls.focusAuto;
-    if (value === null || !focusAuto) return Promise.resolve();
-    return this.#applySetting(handle, what, async () => {
-      await writeControl(handle.device, controls, focusAuto, value);
-      focusAuto.current = value;
-    });
-  }
-
-  /**
-   * The zoom ratios the camera offers: `[1, 1]` without a zoom control.
-   *
-   * @throws CameraError 7400103 before commitConfig.
-   */
-  getZoomRatioRange(): [number, number] {
-    return zoomRatioRange(this.#settingsTarget('getZoomRatioRange').controls);
-  }
-
-  /**
-   * The current zoom ratio.
-   *
-   * @throws CameraError 7400103 before commitConfig.
-   */
-  getZoomRatio(): number {
-    return zoomRatioOf(this.#settingsTarget('getZoomRatio').controls);
-  }
-
-  /**
-   * Set the zoom ratio. Checks happen now; the promise settles once the camera took it.
-   *
-   * @throws CameraError 7400103 before commitConfig; 7400101 outside getZoomRatioRange();
-   *   7400106 while another holder locks the device configuration.
-   */
-  setZoomRatio(ratio: number): Promise<void> {
-    const what = `setZoomRatio(${String(ratio)})`;
-    const { handle, controls } = this.#settingsTarget(what);
-    if (typeof ratio !== 'number') throw argumentError(what, 'a number', ratio);
-    const [low, high] = zoomRatioRange(controls);
-    const zoom = controls.zoom;
-    const value = zoomValueFor(controls, ratio);
-    if (ratio === low && low === high) return Promise.resolve();
-    if (value === undefined || !zoom) {
-      throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, `${what}: out of range`, {
-        expected: `a ratio from ${low} to ${high}`,
-        found: ratio,
-      });
-    }
-    return this.#applySetting(handle, what, async () => {
-      await writeControl(handle.device, controls, zoom, value);
-      zoom.current = value;
-    });
-  }
-
-  /**
-   * Set the metering point.
-   *
-   * TODO: UVC 1.5 cameras have a Region of Interest control that could carry it; webuvc does
-   * not drive it yet, so every camera refuses with 7400102.
-   *
-   * @throws CameraError 7400103 before commitConfig; 7400101 for a point outside 0..1;
-   *   7400102 because no camera offers it yet.
-   */
-  setMeteringPoint(point: Point): Promise<void> {
-    return this.#setPoint('setMeteringPoint', point);
-  }
-
-  /**
-   * Set the focus point.
-   *
-   * TODO: as {@link CaptureSession.setMeteringPoint}: refused with 7400102 on every camera.
-   *
-   * @throws CameraError 7400103 before commitConfig; 7400101 for a point outside 0..1;
-   *   7400102 because no camera offers it yet.
-   */
-  setFocusPoint(point: Point): Promise<void> {
-    return this.#setPoint('setFocusPoint', point);
-  }
-
   // --------------------------------------------------------------------------------------
   // The camera's side (StreamOwner) and the outputs' side.
 
@@ -622,6 +455,7 @@ export class CaptureSession implements StreamOwner {
     this.#state = 'released';
     if (this.#configuration.isLocked()) this.#configuration.release();
     this.unlockForControl();
+    this.unloadSettings();
     if (this.#owned) await this.#letGo(this.#owned);
     this.#detachAll();
     input?.notify(error);
@@ -680,13 +514,13 @@ export class CaptureSession implements StreamOwner {
 
   #checkInputArgument(what: string, input: unknown, count: number): void {
     if (count !== 1 || !(input instanceof CameraInput)) {
-      throw argumentError(what, 'one CameraInput', count === 0 ? undefined : input);
+      throw invalidArgument(what, 'one CameraInput', count === 0 ? undefined : input);
     }
   }
 
   #checkOutputArgument(what: string, output: unknown, count: number): void {
     if (count !== 1 || !(output instanceof CameraOutput)) {
-      throw argumentError(what, 'one camera output', count === 0 ? undefined : output);
+      throw invalidArgument(what, 'one camera output', count === 0 ? undefined : output);
     }
   }
 
@@ -810,13 +644,7 @@ export class CaptureSession implements StreamOwner {
 
   /** Negotiate and start the stream (the caller holds the lock). */
   async #startStream(handle: CameraHandle): Promise<void> {
-    const uvc = handle.uvc;
-    if (!uvc) {
-      throw handle.lost ?? stateViolation('inputClosed', 'start: the camera is closed', {
-        expected: 'an open camera',
-        found: 'closed',
-      });
-    }
+    const uvc = this.#openCamera(handle, 'start');
     const { location, rate } = this.#streamRate(handle);
     const { streaming, format, frame } = location;
     const run: Run = {
@@ -938,39 +766,37 @@ export class CaptureSession implements StreamOwner {
     this.#input = undefined;
   }
 
-  /** The camera and its settings, for a settings call on a committed session. */
-  #settingsTarget(what: string): { handle: CameraHandle; controls: ControlSet } {
+  /** The open camera of `handle` (the caller holds the lock). */
+  #openCamera(handle: CameraHandle, what: string): UvcCamera {
+    const uvc = handle.uvc;
+    if (uvc) return uvc;
+    throw handle.lost ?? stateViolation('inputClosed', `${what}: the camera is closed`, {
+      expected: 'an open camera',
+      found: 'closed',
+    });
+  }
+
+  /** The camera of a committed session; undefined before commitConfig. */
+  #committedHandle(what: string): CameraHandle | undefined {
     const committed = this.#state === 'committed' || this.#state === 'started';
     const handle = committed ? this.#owned : undefined;
-    if (!handle) {
-      throw stateViolation('notCommitted', `${what} before commitConfig`, {
-        expected: 'committed',
-        found: this.#state,
-      });
-    }
-    const controls = handle.controls;
-    if (!controls) {
-      throw this.#input?.unusable() ?? stateViolation('inputClosed', `${what}: camera closed`, {
-        expected: 'an open camera',
-        found: 'closed',
-      });
-    }
-    return { handle, controls };
+    if (!handle || handle.uvc) return handle;
+    throw this.#input?.unusable() ?? stateViolation('inputClosed', `${what}: camera closed`, {
+      expected: 'an open camera',
+      found: 'closed',
+    });
   }
 
-  /** Run a setting under a settings lease (7400106, thrown now, when another holder has it). */
-  #applySetting(handle: CameraHandle, what: string, work: () => Promise<void>): Promise<void> {
+  /** The settings' camera: the one this session committed, while it is open. */
+  protected override committedCamera(what: string): UvcCamera | undefined {
+    return this.#committedHandle(what)?.uvc;
+  }
+
+  /** A setting takes the camera's lock without waiting (7400106, thrown, when held). */
+  protected override runSetting<T>(what: string, work: () => Promise<T>): Promise<T> {
+    const handle = this.#committedHandle(what);
+    if (!handle) throw notCommitted(what, this.#state);
     return handle.lock.runSetting(this, what, work);
-  }
-
-  #setPoint(what: string, point: Point): Promise<void> {
-    this.#settingsTarget(what);
-    const valid =
-      typeof point === 'object' &&
-      point !== null &&
-      [point.x, point.y].every((v) => typeof v === 'number' && v >= 0 && v <= 1);
-    if (!valid) throw argumentError(what, '{ x, y } with both in 0..1', point);
-    throw unsupported(what, 'a camera with a region-of-interest control webuvc drives');
   }
 }
 

@@ -5,10 +5,14 @@
  *
  * The loop keeps one interrupt IN transfer pending on the VideoControl interface's status
  * endpoint (the interface must be claimed, as {@link UvcCamera.open} does). A STALL clears the
- * halt and goes on; any other failure ends the loop and is reported once through `onError`
- * (after {@link StatusEvents.stop}, the failure that ends the pending transfer is expected and
- * not reported). Devices with the `builtinISight` quirk send proprietary data there; it is
- * dropped and counted.
+ * halt and goes on; any other failure ends the loop and is reported once to the `onError`
+ * listeners (after {@link StatusEvents.stop}, the failure that ends the pending transfer is
+ * expected and not reported). Devices with the `builtinISight` quirk send proprietary data
+ * there; it is dropped and counted.
+ *
+ * A camera has one reader, `UvcCamera.events`, shared by everyone who listens (the camera API's
+ * loss watch, asynchronous controls, still triggers, session settings): two readers of one
+ * endpoint would split its packets between them.
  *
  * @packageDocumentation
  */
@@ -84,6 +88,9 @@ export interface StatusEventsOptions {
   onError?(error: CameraError): void;
 }
 
+/** Told once when reading fails for another reason than {@link StatusEvents.stop}. */
+export type StatusErrorListener = (error: CameraError) => void;
+
 /** Counters of the status loop. */
 export interface StatusCounters {
   packets: number;
@@ -105,6 +112,7 @@ export class StatusEvents {
   readonly #fn: VideoFunction;
   readonly #options: StatusEventsOptions;
   readonly #listeners = new Set<StatusListener>();
+  readonly #errorListeners = new Set<StatusErrorListener>();
   readonly #counters: StatusCounters = { packets: 0, ignored: 0, stalls: 0 };
   #running = false;
   #loop: Promise<void> | undefined;
@@ -113,6 +121,7 @@ export class StatusEvents {
     this.#device = device;
     this.#fn = fn;
     this.#options = options;
+    if (options.onError) this.#errorListeners.add(options.onError);
   }
 
   /** True when the camera has a status endpoint. */
@@ -156,6 +165,17 @@ export class StatusEvents {
     this.start();
     return () => {
       this.#listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Be told when reading fails (the camera is gone, the endpoint keeps STALLing); returns the
+   * function that stops it. Does not start the loop.
+   */
+  onError(listener: StatusErrorListener): () => void {
+    this.#errorListeners.add(listener);
+    return () => {
+      this.#errorListeners.delete(listener);
     };
   }
 
@@ -279,7 +299,8 @@ export class StatusEvents {
   #fail(error: CameraError): void {
     const wasRunning = this.#running;
     this.#running = false;
-    if (wasRunning) this.#options.onError?.(error);
+    if (!wasRunning) return;
+    for (const listener of [...this.#errorListeners]) listener(error);
   }
 }
 

@@ -22,15 +22,18 @@
  * @packageDocumentation
  */
 import { CameraError, CameraErrorCode, fromUsbError } from '../errors.js';
-import { UVC_REQ, VS_CONTROL } from '../uvc/constants.js';
-import type { FormatDescriptor, VideoStreamingInterface } from '../uvc/model.js';
-import { PayloadHeaderFields, readPayloadHeader } from '../uvc/payload.js';
-import { getControl, isStall, setControl, vsRequest } from '../uvc/requests.js';
 import {
   STILL_METHOD,
-  STILL_PROBE,
   STILL_TRIGGER,
   TRIGGER_USAGE,
+  UVC_REQ,
+  VS_CONTROL,
+} from '../uvc/constants.js';
+import type { FormatDescriptor, VideoStreamingInterface } from '../uvc/model.js';
+import { PayloadHeaderFields, readPayloadHeader } from '../uvc/payload.js';
+import { getControl, setControl, vsRequest } from '../uvc/requests.js';
+import {
+  STILL_PROBE,
   decodeStillProbe,
   encodeStillProbe,
   stillEndpointAddress,
@@ -40,7 +43,6 @@ import {
   type StillSize,
 } from '../uvc/still.js';
 import type { PacketResult } from '../stream/reader.js';
-import { ControlRequestError, controlFailure } from './control-errors.js';
 import type { ButtonEvent } from './status.js';
 import type { UvcCamera } from './uvc-camera.js';
 
@@ -338,31 +340,22 @@ export class StillCapture {
     await this.#set(VS_CONTROL.STILL_IMAGE_TRIGGER_CONTROL, Uint8Array.of(value));
   }
 
+  /** GET_CUR of a VideoStreaming control, through the camera's control gate. */
   async #get(selector: number): Promise<Uint8Array> {
     const params = vsRequest(this.#vs.bInterfaceNumber, selector);
-    try {
-      return await getControl(this.#camera.device, params, UVC_REQ.GET_CUR, STILL_PROBE.LENGTH);
-    } catch (error) {
-      throw await this.#failure(error, `GET_CUR(${params.control})`);
-    }
+    const device = this.#camera.device;
+    return this.#camera.controls.transfer(`GET_CUR(${params.control})`, () =>
+      getControl(device, params, UVC_REQ.GET_CUR, STILL_PROBE.LENGTH),
+    );
   }
 
+  /** SET_CUR of a VideoStreaming control, through the camera's control gate. */
   async #set(selector: number, data: Uint8Array<ArrayBuffer>): Promise<void> {
     const params = vsRequest(this.#vs.bInterfaceNumber, selector);
-    try {
-      await setControl(this.#camera.device, params, data);
-    } catch (error) {
-      throw await this.#failure(error, `SET_CUR(${params.control})`);
-    }
-  }
-
-  /** A STALL becomes the camera's reason (asked as for controls); the rest, USB failures. */
-  async #failure(error: unknown, what: string): Promise<CameraError> {
-    if (!isStall(error)) return asCameraError(error, what);
-    const quiet = this.#camera.quirks.flags.has('noErrorCodeQuery');
-    const asked = quiet ? undefined : this.#camera.controls.requestErrorCode();
-    const code = await asked?.catch(() => undefined);
-    return controlFailure(what, code, new ControlRequestError(what, code, error));
+    const device = this.#camera.device;
+    await this.#camera.controls.transfer(`SET_CUR(${params.control})`, () =>
+      setControl(device, params, data),
+    );
   }
 
   #checkSize(format: FormatDescriptor, size: StillSize, data: Uint8Array): void {

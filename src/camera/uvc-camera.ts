@@ -12,13 +12,15 @@ import { streamingSettings, type StreamingSetting } from '../uvc/bandwidth.js';
 import { USB_DT, USB_REQ } from '../uvc/constants.js';
 import { parseConfiguration } from '../uvc/descriptors.js';
 import type { CameraModel, VideoFunction } from '../uvc/model.js';
-import { FrameAssembler, type AssemblerCounters } from '../stream/assembler.js';
-import { BulkPayloadDriver } from '../stream/bulk.js';
+import type { AssemblerCounters } from '../stream/assembler.js';
 import type { Frame } from '../stream/frame.js';
-import { IsochronousPayloadDriver } from '../stream/isochronous.js';
-import { FramePool, frameBufferSize } from '../stream/pool.js';
+import type { DeviceClockStats } from '../stream/clock.js';
+import type { DeliveryCounters, SlowConsumerPolicy } from '../stream/delivery.js';
+import { FramePipeline } from '../stream/pipeline.js';
+import { frameBufferSize, type FramePoolCounters } from '../stream/pool.js';
 import { WebUsbStreaming, type RunningTransfers, type StreamingBackend } from '../usb/streaming.js';
-import type { PacketResult } from '../stream/reader.js';
+import { recordCamera, type RecordTarget } from '../usb/recorder.js';
+import type { PacketResult, TransferSink } from '../stream/reader.js';
 import {
   negotiateQuirksOf,
   noticeQuirks,
@@ -50,6 +52,12 @@ export interface OpenCameraOptions {
    * `src/usb/native-streaming.ts`), which is what makes isochronous cameras stream under Node.
    */
   streaming?: (interfaceNumber: number) => StreamingBackend;
+  /**
+   * Record everything this camera does on USB (control requests with their answers, bulk and
+   * isochronous transfers with per-packet status and timing), e.g. into a `PcapngWriter` that
+   * Wireshark opens. See `src/usb/recorder.ts`.
+   */
+  recordTo?: RecordTarget;
 }
 
 /** Options for {@link UvcCamera.startStream}. */
@@ -64,6 +72,15 @@ export interface StreamOptions {
   bulkTransferSize?: number;
   /** Hand frames with errors to the callback too, flagged (default false). */
   deliverBad?: boolean;
+  /**
+   * What happens when the consumer falls behind (default `dropOldest`): frames wait in a short
+   * queue, and the policy decides which one is dropped; every drop is counted.
+   */
+  policy?: SlowConsumerPolicy;
+  /** Frames waiting while the consumer is busy (default 2). */
+  queueDepth?: number;
+  /** Frames with the consumer at once, i.e. not yet released (default 1). */
+  maxInFlight?: number;
   /** Called once if the stream fails (device lost, transfer error); the stream has stopped. */
   onError?(error: CameraError): void;
 }
@@ -72,6 +89,12 @@ export interface StreamOptions {
 export interface StreamCounters extends AssemblerCounters {
   transfersCompleted: number;
   transfersFailed: number;
+  /** Frames queued, dropped for a slow consumer, delivered, released. */
+  delivery: Readonly<DeliveryCounters>;
+  /** Buffers lent, returned, and forgotten by the consumer (reclaimed). */
+  pool: Readonly<FramePoolCounters>;
+  /** Device clock recovery (PTS/SCR to host time), when the camera has a clock. */
+  clock?: Readonly<DeviceClockStats>;
 }
 
 /**
@@ -180,6 +203,10 @@ export class UvcCamera {
    *   7400107 when another driver holds it).
    */
   static async open(device: USBDevice, options: OpenCameraOptions = {}): Promise<UvcCamera> {
+    if (options.recordTo) {
+      const recorded = recordCamera(device, options.recordTo, options.streaming);
+      ({ device, options } = { device: recorded.device, options: { ...options, streaming: recorded.streaming } });
+    }
     try {
       if (!device.opened) await device.open();
     } catch (error) {
@@ -297,7 +324,7 @@ export class UvcCamera {
     let transfers: RunningTransfers;
     let setting: StreamingSetting;
     let negotiation: Negotiation;
-    let assembler: FrameAssembler;
+    let pipeline: FramePipeline;
     try {
       const capacity = bulk ? bulkTransferSize : Math.max(...candidates.map((s) => s.endpoint.bytesPerInterval));
       negotiation = await negotiate(backend.control as USBDevice, {
@@ -316,8 +343,8 @@ export class UvcCamera {
         backend,
         streamingSettings(streaming, committed.dwMaxPayloadTransferSize, { compressed }),
       );
-      assembler = this.#assembler(choice, committed.dwMaxVideoFrameSize, onFrame, options);
-      transfers = await this.#startTransfers(backend, setting, assembler, committed.dwMaxPayloadTransferSize, {
+      pipeline = this.#pipeline(choice, setting, committed, onFrame, options);
+      transfers = await backend.start(this.#tapped(pipeline), {
         endpoint: setting.endpoint,
         transfers: options.transfers ?? 4,
         packetsPerTransfer: options.packetsPerTransfer ?? 32,
@@ -334,13 +361,19 @@ export class UvcCamera {
       choice,
       negotiation,
       setting,
-      counters: () => ({
-        ...assembler.counters,
-        transfersCompleted: transfers.completed,
-        transfersFailed: transfers.failed,
-      }),
+      counters: () => {
+        const { assembler, delivery, pool, clock } = pipeline.counters();
+        return {
+          ...assembler,
+          transfersCompleted: transfers.completed,
+          transfersFailed: transfers.failed,
+          delivery,
+          pool,
+          ...(clock ? { clock } : {}),
+        };
+      },
       stop: () => {
-        stopping ??= this.#stopStream(backend, transfers, setting).finally(() => {
+        stopping ??= this.#stopStream(backend, transfers, setting, pipeline).finally(() => {
           if (this.#stream === stream) this.#stream = undefined;
         });
         return stopping;
@@ -362,61 +395,66 @@ export class UvcCamera {
     return backend;
   }
 
-  /** The pool and assembler for a stream, sized from the committed probe and the descriptors. */
-  #assembler(
+  /** The frame pipeline of a stream, sized from the committed probe and the descriptors. */
+  #pipeline(
     choice: StreamChoice,
-    dwMaxVideoFrameSize: number,
+    setting: StreamingSetting,
+    committed: Negotiation['committed'],
     onFrame: (frame: Frame) => void,
     options: StreamOptions,
-  ): FrameAssembler {
+  ): FramePipeline {
     const { format, frame } = choice;
     const compressed = format.kind !== 'uncompressed';
     const exactSize = Math.ceil((frame.wWidth * frame.wHeight * (format.bBitsPerPixel ?? 16)) / 8);
     const bufferSize = compressed
       ? frameBufferSize({
-          dwMaxVideoFrameSize: Math.max(dwMaxVideoFrameSize, frame.dwMaxVideoFrameBufferSize ?? 0),
+          dwMaxVideoFrameSize: Math.max(committed.dwMaxVideoFrameSize, frame.dwMaxVideoFrameBufferSize ?? 0),
           wWidth: frame.wWidth,
           wHeight: frame.wHeight,
           bitsPerPixel: 16,
         })
       : exactSize;
-    const pool = new FramePool({ count: options.poolSize ?? DEFAULT_POOL_SIZE, bufferSize });
-    return new FrameAssembler({
-      pool,
+    const { endpoint } = setting;
+    // Service interval (USB 2.0 §9.6.6): 2^(bInterval-1) (micro)frames; full-speed frames are 1 ms.
+    const fullSpeed = (this.model.device?.bcdUSB ?? 0x0200) < 0x0200;
+    const serviceIntervalUs = (fullSpeed ? 1000 : 125) * 2 ** Math.max(0, Math.min(15, endpoint.bInterval - 1));
+    const taps = this.#taps;
+    return new FramePipeline({
+      transfer: endpoint.transferType === 'bulk' ? 'bulk' : 'isochronous',
+      bufferSize,
+      poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
       compressed,
       mjpeg: format.pixelFormat === 'MJPEG',
       ...(compressed ? {} : { expectedFrameSize: exactSize }),
       deliverBad: options.deliverBad ?? false,
+      maxPayloadTransferSize: committed.dwMaxPayloadTransferSize,
+      serviceIntervalUs,
+      clockFrequency: this.videoFunction.videoControl.dwClockFrequency,
+      ...(this.quirks.flags.has('invalidDeviceSof') ? { sof: 'host' as const } : {}),
+      ...(options.policy ? { policy: options.policy } : {}),
+      ...(options.queueDepth !== undefined ? { queueDepth: options.queueDepth } : {}),
+      ...(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}),
       onFrame: (delivered) => {
-        for (const tap of this.#taps) tap.frame?.(delivered);
+        for (const tap of taps) tap.frame?.(delivered);
         onFrame(delivered);
       },
     });
   }
 
-  /** Feed the backend's completions to the payload driver of the endpoint's type. */
-  async #startTransfers(
-    backend: StreamingBackend,
-    setting: StreamingSetting,
-    assembler: FrameAssembler,
-    dwMaxPayloadTransferSize: number,
-    start: Parameters<StreamingBackend['start']>[1],
-  ): Promise<RunningTransfers> {
-    if (setting.endpoint.transferType === 'bulk') {
-      const driver = new BulkPayloadDriver(assembler, { maxPayloadTransferSize: dwMaxPayloadTransferSize });
-      const bulk = (data: Uint8Array, requested: number, time: number): void => {
-        for (const tap of this.#taps) tap.bulk?.(data, requested);
-        driver.pushTransfer(data, requested, time);
-      };
-      return backend.start({ bulk }, start);
-    }
-    const driver = new IsochronousPayloadDriver(assembler);
-    type Packets = readonly PacketResult[];
-    const isochronous = (data: Uint8Array, packets: Packets, time: number): void => {
-      for (const tap of this.#taps) tap.isochronous?.(data, packets);
-      driver.pushTransfer(data, packets, time);
+  /** The pipeline as a transfer sink, with the stream taps seeing each completion first. */
+  #tapped(pipeline: FramePipeline): TransferSink {
+    const taps = this.#taps;
+    return {
+      bulk: (data, requested, time) => {
+        for (const tap of taps) tap.bulk?.(data, requested);
+        pipeline.bulk(data, requested, time);
+      },
+      isochronous: (data, packets, time) => {
+        for (const tap of taps) tap.isochronous?.(data, packets);
+        pipeline.isochronous(data, packets, time);
+      },
+      transferFailed: () => pipeline.transferFailed(),
     };
-    return backend.start({ isochronous }, start);
   }
 
   /** Select the first setting the bus accepts; 7400107 with what was tried when none is. */
@@ -437,11 +475,17 @@ export class UvcCamera {
     });
   }
 
-  async #stopStream(backend: StreamingBackend, transfers: RunningTransfers, setting: StreamingSetting): Promise<void> {
+  async #stopStream(
+    backend: StreamingBackend,
+    transfers: RunningTransfers,
+    setting: StreamingSetting,
+    pipeline: FramePipeline,
+  ): Promise<void> {
     // Ask the transfers to stop first: ending the stream on the device is what completes them.
     const stopped = transfers.stop();
     await backend.release(setting.endpoint);
     await stopped;
+    pipeline.close();
   }
 
   /** Stop any stream, release the interfaces and close the device. Calling it again does nothing. */

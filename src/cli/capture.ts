@@ -16,6 +16,7 @@ import { UvcCamera, type ActiveStream, type StreamCounters } from '../camera/uvc
 import type { Frame } from '../stream/frame.js';
 import { toImage, type ImageType } from '../stream/convert.js';
 import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger } from './args.js';
+import { Progress, RENDER_INTERVAL_MS, progressWanted } from './progress.js';
 import { openSource } from './source.js';
 
 const INTERVAL_UNITS_PER_SECOND = 1e7;
@@ -165,10 +166,21 @@ export async function captureCommand(argv: string[]): Promise<void> {
         );
       }, budgetMs);
     });
+    const progress = new Progress({
+      label: 'webuvc capture',
+      total: frames,
+      unit: 'frames',
+      enabled: progressWanted(values.json),
+    });
+    const written = (): number => writer?.files.filter(Boolean).length ?? 0;
+    progress.update(0);
+    const ticker = setInterval(() => progress.update(written()), RENDER_INTERVAL_MS);
     try {
       await Promise.race([writer.done, timeout]);
     } finally {
       clearTimeout(timer);
+      clearInterval(ticker);
+      progress.finish();
     }
 
     await stream.stop();

@@ -245,7 +245,7 @@ export function diagnose(facts: DoctorFacts): Finding[] {
       level: 'problem',
       check: 'usb',
       ...codeOf(CameraErrorCode.DEVICE_DISABLED),
-      message: `USB devices cannot be listed: ${facts.usb.reason ?? 'unknown reason'}`,
+      message: `no USB device is visible, so no camera is attached: ${facts.usb.reason ?? 'unknown reason'}`,
       fix: ['in a container or VM, pass the USB device through; --emulate FILE and --virtual work without one'],
     });
     return findings;

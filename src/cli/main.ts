@@ -9,10 +9,17 @@
  */
 import { CameraError } from '../errors.js';
 import { UsageError } from './args.js';
+import { benchCommand } from './bench.js';
 import { captureCommand } from './capture.js';
 import { controlsCommand } from './controls.js';
+import { doctorCommand } from './doctor.js';
+import { COMMAND_HELP } from './help.js';
 import { infoCommand } from './info.js';
 import { listCommand } from './list.js';
+import { RECORD_HELP, recordCommand } from './record.js';
+import { REPLAY_HELP, replayCommand } from './replay.js';
+import { serveCommand } from './serve/command.js';
+import { streamCommand } from './stream.js';
 
 const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, CAMERA: 3 } as const;
 
@@ -24,6 +31,14 @@ Usage:
   webuvc capture [--frames N] [--out DIR] [--format FMT] [--size WxH] [--fps N]
                  [--emulate FILE | --virtual | --device VID:PID] [--json]
   webuvc controls [--json] [--set NAME=VALUE ...] [--emulate FILE | --virtual | --device VID:PID]
+  webuvc stream [--to - | --to FILE] [--format FMT] [--size WxH] [--fps N]
+                [--frames N | --seconds S] [--json] [camera]
+  webuvc serve [--port N] [--host ADDRESS] [--format FMT] [--size WxH] [--fps N] [--json] [camera]
+  webuvc doctor [--device VID:PID] [--json]
+  webuvc bench [NAME ...] [--json] [--list]
+  webuvc record --out FILE.pcapng [--frames N] [--format FMT] [--size WxH] [--fps N] [--json] [camera]
+  webuvc replay FILE [--descriptors FILE] [--pace recorded|asap] [--frames N] [--out DIR] [--json]
+  webuvc COMMAND --help   (each command's options and examples)
 
 Camera sources:
   (none)            the first attached UVC camera (capture falls back to the built-in
@@ -39,6 +54,11 @@ Examples:
   webuvc capture --emulate logitech_c920.config.bin --format MJPEG --size 1280x720 --fps 30
   webuvc info --descriptors camera.usbtreeview.txt --json
   webuvc controls --virtual --set exposureMode=manual --set exposure=200
+  webuvc stream --virtual --format MJPEG | ffplay -
+  webuvc serve --virtual
+  webuvc doctor
+  webuvc record --virtual --format MJPEG --frames 10 --out virtual.pcapng
+  webuvc replay virtual.pcapng --out frames
 
 Exit codes: 0 success, 1 unexpected failure, 2 usage error, 3 camera error (7400xxx).`;
 
@@ -49,7 +69,16 @@ const COMMANDS: Record<string, Command> = {
   info: infoCommand,
   capture: captureCommand,
   controls: controlsCommand,
+  stream: streamCommand,
+  serve: serveCommand,
+  doctor: doctorCommand,
+  bench: benchCommand,
+  record: recordCommand,
+  replay: replayCommand,
 };
+
+/** Help of the commands whose help lives beside them. */
+const OWN_HELP: Readonly<Record<string, string>> = { record: RECORD_HELP, replay: REPLAY_HELP };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -63,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.USAGE;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write((COMMAND_HELP[name] ?? OWN_HELP[name] ?? USAGE) + '\n');
     return EXIT.OK;
   }
 
@@ -72,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.OK;
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`webuvc ${name}: ${error.message}\n(see webuvc --help)\n`);
+      process.stderr.write(`webuvc ${name}: ${error.message}\n(see webuvc ${name} --help)\n`);
       return EXIT.USAGE;
     }
     if (error instanceof CameraError) {

@@ -119,7 +119,8 @@ export class Progress {
 
   /** The text of the line as it would be drawn now (without the escape codes). */
   line(): string {
-    const columns = this.#target.columns ?? DEFAULT_COLUMNS;
+    // A pseudo-terminal without a size reports 0 columns.
+    const columns = (this.#target.columns ?? 0) > 0 ? this.#target.columns! : DEFAULT_COLUMNS;
     const unit = this.#unit ? ` ${this.#unit}` : '';
     const detail = this.#detail ? `  ${this.#detail}` : '';
     if (this.#total === undefined) {
@@ -131,7 +132,9 @@ export class Progress {
     const percent = `${Math.floor(fraction * PERCENT)}%`.padStart(4);
     const fixed = `${this.#label} [] ${percent} ${counts}${detail}`;
     const cells = columns - 1 - fixed.length;
-    if (cells < MIN_BAR_CELLS) return `${this.#label} ${percent} ${counts}${detail}`.slice(0, columns - 1);
+    if (cells < MIN_BAR_CELLS) {
+      return `${this.#label} ${percent} ${counts}${detail}`.slice(0, columns - 1);
+    }
     const filled = Math.round(fraction * cells);
     const bar = BAR_DONE.repeat(filled) + BAR_TODO.repeat(cells - filled);
     return `${this.#label} [${bar}] ${percent} ${counts}${detail}`;

@@ -18,6 +18,7 @@ import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 
 import { CameraError, CameraErrorCode } from '../errors.js';
+import type { StreamRequest } from '../camera/select.js';
 import { UvcCamera, type ActiveStream, type StreamCounters } from '../camera/uvc-camera.js';
 import type { Frame } from '../stream/frame.js';
 import { ensureHuffmanTables } from '../stream/jpeg.js';
@@ -187,7 +188,7 @@ interface StreamArgs {
   frames: number | undefined;
   seconds: number | undefined;
   json: boolean;
-  request: { pixelFormat?: string; width?: number; height?: number; fps?: number };
+  request: StreamRequest;
   source: { emulate?: string | undefined; virtual?: boolean | undefined; device?: string | undefined };
 }
 
@@ -251,26 +252,52 @@ export async function streamCommand(argv: string[]): Promise<void> {
   if (!args.json) process.stderr.write(`webuvc stream: using ${source.label}\n`);
   const camera = await UvcCamera.open(source.device, source.streaming ? { streaming: source.streaming } : {});
   try {
-    const summary = await streamFrames(camera, args, source);
+    const toStdout = args.to === '-';
+    const summary = await streamFrames(camera, {
+      ...args,
+      source,
+      out: toStdout ? process.stdout : createWriteStream(args.to),
+      ownsOutput: !toStdout,
+      progress: !toStdout && progressWanted(args.json),
+    });
     report(summary, args.json);
   } finally {
     await camera.close();
   }
 }
 
-/** Stream until the end condition and return what happened. */
-async function streamFrames(
-  camera: UvcCamera,
-  args: StreamArgs,
-  source: { label: string; emulated: boolean },
-): Promise<StreamSummary> {
-  const toStdout = args.to === '-';
-  const sink = new StreamSink(toStdout ? process.stdout : createWriteStream(args.to), !toStdout);
+/** What {@link streamFrames} streams, where to, and until when. */
+export interface StreamFramesOptions {
+  request: StreamRequest;
+  /** Stop after this many frames are written. */
+  frames?: number | undefined;
+  /** Stop after this many seconds. */
+  seconds?: number | undefined;
+  /** Named in the summary (`-` for stdout). */
+  to: string;
+  out: Writable;
+  /** End `out` when done (a file); stdout is only flushed. */
+  ownsOutput: boolean;
+  /** Draw a progress bar on stderr (when it is a terminal). */
+  progress?: boolean;
+  source: { label: string; emulated: boolean };
+}
+
+/**
+ * Stream from an open camera into `out` until the frame count, the time, the reader closing
+ * the output, or SIGINT/SIGTERM; return what happened. The camera stays open.
+ *
+ * @throws CameraError from negotiation; 7400201 when the camera stops sending frames.
+ */
+export async function streamFrames(camera: UvcCamera, args: StreamFramesOptions): Promise<StreamSummary> {
+  const source = args.source;
+  const sink = new StreamSink(args.out, args.ownsOutput);
   const progress = new Progress({
     label: 'webuvc stream',
-    ...(args.frames !== undefined ? { total: args.frames, unit: 'frames' } : {}),
-    ...(args.seconds !== undefined ? { total: args.seconds, unit: 's' } : {}),
-    enabled: !toStdout && progressWanted(args.json),
+    unit: args.seconds !== undefined ? 's' : 'frames',
+    ...(args.frames !== undefined ? { total: args.frames } : {}),
+    ...(args.seconds !== undefined ? { total: args.seconds } : {}),
+    enabled: args.progress === true,
   });
 
   let encoder: FrameEncoder | undefined;
@@ -303,10 +330,9 @@ async function streamFrames(
     }
     if (!bytes || !sink.write(bytes)) return;
     framesWritten++;
-    if (args.frames !== undefined) {
-      progress.update(framesWritten);
-      if (framesWritten >= args.frames) endWith('frames');
-    }
+    // With --seconds the timer below draws the progress, in seconds.
+    if (args.seconds === undefined) progress.update(framesWritten);
+    if (args.frames !== undefined && framesWritten >= args.frames) endWith('frames');
   };
 
   const stream: ActiveStream = await camera.startStream(args.request, onFrame, { onError: fail });

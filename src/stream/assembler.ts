@@ -431,6 +431,8 @@ export class FrameAssembler {
     if (count <= 0) return;
     // TypedArray.set on a subarray view copies natively; measured ~30x faster than a byte loop.
     // A whole buffer (a bulk continuation transfer) needs no view.
+    // TODO: the view is the one allocation per packet left (about 100 bytes); it goes away only
+    // if the transport writes payload data into our buffers (the native binding could).
     const whole = offset === 0 && count === bytes.length;
     buffer.set(whole ? bytes : bytes.subarray(offset, offset + count), this.#bytesUsed);
     this.#bytesUsed += count;

@@ -282,8 +282,9 @@ export class DeviceClock implements FrameClock {
       this.#lastSofExtended = sof;
       return sof;
     }
-    const previous = this.#arrival[(this.#next + CLOCK_LIMITS.CAPACITY - 1) % CLOCK_LIMITS.CAPACITY];
-    const predicted = this.#lastSofExtended + (hostTimeUs - (previous ?? hostTimeUs)) / US_PER_MS;
+    const capacity = CLOCK_LIMITS.CAPACITY;
+    const previous = this.#arrival[(this.#next + capacity - 1) % capacity] ?? hostTimeUs;
+    const predicted = this.#lastSofExtended + (hostTimeUs - previous) / US_PER_MS;
     const cycles = Math.round((predicted - sof) / SOF_SPAN);
     this.#lastSofExtended = sof + cycles * SOF_SPAN;
     return this.#lastSofExtended;

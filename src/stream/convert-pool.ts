@@ -197,7 +197,8 @@ export class ConvertPool {
     const slot = this.#leastBusy();
     const id = this.#nextId;
     this.#nextId += 1;
-    const shared = typeof SharedArrayBuffer === 'function' && data.buffer instanceof SharedArrayBuffer;
+    const shared =
+      typeof SharedArrayBuffer === 'function' && data.buffer instanceof SharedArrayBuffer;
     const bytes = shared ? data : data.slice();
     if (!shared) this.#counters.copiedInputs += 1;
     const job: ConvertJob = {

@@ -186,7 +186,8 @@ async function decodeMjpeg(frame: Uint8Array, channels: 3 | 4): Promise<Pixels> 
   const jpeg = ensureHuffmanTables(frame);
   try {
     const { default: sharp } = await import('sharp');
-    const image = channels === RGBA_CHANNELS ? sharp(jpeg).ensureAlpha() : sharp(jpeg).removeAlpha();
+    const decoder = sharp(jpeg);
+    const image = channels === RGBA_CHANNELS ? decoder.ensureAlpha() : decoder.removeAlpha();
     const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
     const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     return { data: pixels, width: info.width, height: info.height, channels };

@@ -24,6 +24,8 @@ export interface TransferSink {
   bulk?(data: Uint8Array, requested: number, hostTimeUs: number): void;
   /** An isochronous completion: packets over `data`. */
   isochronous?(data: Uint8Array, packets: readonly PacketResult[], hostTimeUs: number): void;
+  /** A transfer failed as a whole: the frame in progress lost data. */
+  transferFailed?(): void;
 }
 
 /** How to read. */

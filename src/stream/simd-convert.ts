@@ -395,6 +395,8 @@ export function simdKernels(): SimdExports | undefined {
     compiled = instance.exports as unknown as SimdExports;
   } catch {
     // No SIMD support (or a browser refusing synchronous compilation): the scalar code runs.
+    // TODO: browsers refuse synchronous compilation of modules over 4 KB on the main thread
+    // (this one is about 6 KB); compile with WebAssembly.compile ahead of the first frame there.
     compiled = null;
   }
   return compiled ?? undefined;

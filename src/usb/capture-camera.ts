@@ -41,7 +41,7 @@ export interface CaptureCameraOptions extends Omit<EmulatedCameraOptions, 'contr
   isochronous?: readonly IsochronousInCompletion[];
   /** The video endpoint address the payloads are served on (e.g. 0x81). */
   endpointAddress: number;
-  /** `'recorded'` keeps the capture's spacing between completions; `'asap'` (default) does not wait. */
+  /** `'recorded'` keeps the capture's spacing; `'asap'` (default) does not wait. */
   pace?: 'recorded' | 'asap';
   /** What answers a request the capture never saw: see the module notes (default `'error'`). */
   unseen?: 'error' | 'emulate';
@@ -64,8 +64,17 @@ interface RecordedPacket {
 }
 
 /** bmRequestType bits (USB 2.0 §9.3.1, Table 9-2). */
-const REQUEST_TYPE_BITS: Record<USBRequestType, number> = { standard: 0x00, class: 0x20, vendor: 0x40 };
-const RECIPIENT_BITS: Record<USBRecipient, number> = { device: 0, interface: 1, endpoint: 2, other: 3 };
+const REQUEST_TYPE_BITS: Record<USBRequestType, number> = {
+  standard: 0x00,
+  class: 0x20,
+  vendor: 0x40,
+};
+const RECIPIENT_BITS: Record<USBRecipient, number> = {
+  device: 0,
+  interface: 1,
+  endpoint: 2,
+  other: 3,
+};
 const DIRECTION_IN = 0x80;
 
 /** Linux statuses of URBs killed when a stream stops (ENOENT, ECONNRESET, ESHUTDOWN). */
@@ -87,7 +96,11 @@ const OPTIONAL_REQUESTS = new Set<number>([
 const FILLER_MODULUS = 0xfe;
 
 function bmRequestTypeOf(setup: USBControlTransferParameters, direction: 'in' | 'out'): number {
-  return (direction === 'in' ? DIRECTION_IN : 0) | REQUEST_TYPE_BITS[setup.requestType] | RECIPIENT_BITS[setup.recipient];
+  return (
+    (direction === 'in' ? DIRECTION_IN : 0) |
+    REQUEST_TYPE_BITS[setup.requestType] |
+    RECIPIENT_BITS[setup.recipient]
+  );
 }
 
 /** Filler for bytes a capture cut: deterministic, and never 0xFF. */
@@ -138,19 +151,29 @@ function hex(value: number, digits: number): string {
   return value.toString(16).padStart(digits, '0');
 }
 
-/** `SET_CUR(VS_COMMIT_CONTROL)`-style name of a class request, for messages. */
-export function describeCapturedRequest(request: UnseenRequest): string {
+/**
+ * `SET_CUR(COMMIT_CONTROL) on interface 1 (bmRequestType 0x21 …)`: a request named for
+ * messages. `streamingInterfaces` tells VideoStreaming selectors from VideoControl ones.
+ */
+export function describeCapturedRequest(
+  request: UnseenRequest,
+  streamingInterfaces: ReadonlySet<number> = new Set(),
+): string {
   const requestName = Object.entries(UVC_REQ).find(([, code]) => code === request.bRequest)?.[0];
   const selector = request.wValue >> 8;
   const entity = request.wIndex >> 8;
   const interfaceNumber = request.wIndex & 0xff;
-  const family = entity === 0 ? { ...VC_CONTROL, ...VS_CONTROL } : {};
-  const names = Object.entries(family).filter(([, code]) => code === selector).map(([name]) => name);
-  const control = names.length > 0 ? names.join('/') : `selector 0x${hex(selector, 2)} of entity ${entity}`;
+  const family: Record<string, number> = streamingInterfaces.has(interfaceNumber)
+    ? VS_CONTROL
+    : VC_CONTROL;
+  const named =
+    entity === 0 ? Object.entries(family).find(([, code]) => code === selector)?.[0] : undefined;
+  const control = named ?? `selector 0x${hex(selector, 2)} of entity ${entity}`;
   const setup =
     `bmRequestType 0x${hex(request.bmRequestType, 2)} bRequest 0x${hex(request.bRequest, 2)} ` +
     `wValue 0x${hex(request.wValue, 4)} wIndex 0x${hex(request.wIndex, 4)}`;
-  return `${requestName ?? `request 0x${hex(request.bRequest, 2)}`}(${control}) on interface ${interfaceNumber} (${setup})`;
+  const name = requestName ?? `request 0x${hex(request.bRequest, 2)}`;
+  return `${name}(${control}) on interface ${interfaceNumber} (${setup})`;
 }
 
 /** An emulated camera that replays a capture's requests and video payloads. */
@@ -173,10 +196,16 @@ export class CaptureCamera extends EmulatedCamera {
   #nextPacket = 0;
   /** Host time (µs) that corresponds to the first recorded payload's time. */
   #startedAt: number | undefined;
+  /** The completion of the last payload handed out at recorded pace. */
+  #inOrder: Promise<void> = Promise.resolve();
 
   constructor(options: CaptureCameraOptions) {
     const { controls, completions, isochronous, endpointAddress, pace, unseen, ...rest } = options;
-    super({ ...rest, pace: 'asap', controls: (setup, direction, data) => this.#answer(setup, direction, data) });
+    super({
+      ...rest,
+      pace: 'asap',
+      controls: (setup, direction, data) => this.#answer(setup, direction, data),
+    });
     this.#recorded = controls;
     this.#bulk = (completions ?? []).filter((c) => !KILLED.has(c.status));
     this.#packets = flattenPackets(isochronous ?? []);
@@ -202,13 +231,20 @@ export class CaptureCamera extends EmulatedCamera {
     return this.#bulk.length + this.#packets.length;
   }
 
-  /** Resolves once every recorded payload has been served (at once when there are none). */
+  /**
+   * Resolves once the last recorded payload has been handed to the host (at once when the
+   * capture holds none); the host processes it right after.
+   */
   get finished(): Promise<void> {
     return this.#finished;
   }
 
   /** Recorded answers for class and vendor requests; standard ones go to the emulator. */
-  #answer(setup: USBControlTransferParameters, direction: 'in' | 'out', data?: DataView): ControlAnswer | undefined {
+  #answer(
+    setup: USBControlTransferParameters,
+    direction: 'in' | 'out',
+    data?: DataView,
+  ): ControlAnswer | undefined {
     if (setup.requestType === 'standard') return undefined;
     const bmRequestType = bmRequestTypeOf(setup, direction);
     const same = (t: ControlTransfer): boolean =>
@@ -225,7 +261,8 @@ export class CaptureCamera extends EmulatedCamera {
     }
 
     const after = this.#recorded.findIndex((t, i) => i >= this.#cursor && same(t));
-    const at = after >= 0 ? after : this.#recorded.findLastIndex((t, i) => i < this.#cursor && same(t));
+    const at =
+      after >= 0 ? after : this.#recorded.findLastIndex((t, i) => i < this.#cursor && same(t));
     if (at < 0) return this.#unseenRequest(setup, bmRequestType);
     if (after >= 0) this.#cursor = at + 1;
     const answer = this.#recorded[at]!;
@@ -233,7 +270,7 @@ export class CaptureCamera extends EmulatedCamera {
     return { status: 'ok', data: answer.data.slice(0, answer.dataLength) };
   }
 
-  /** The recorded SET a request matches: same bytes after the cursor, then anywhere, then any bytes. */
+  /** The recorded SET a request matches: same bytes after the cursor, anywhere, then any bytes. */
   #findSet(same: (t: ControlTransfer) => boolean, data: DataView | undefined): number {
     const cursor = this.#cursor;
     const candidates: Array<(t: ControlTransfer, i: number) => boolean> = [
@@ -248,22 +285,46 @@ export class CaptureCamera extends EmulatedCamera {
     return this.#recorded.findLastIndex(same);
   }
 
-  #unseenRequest(setup: USBControlTransferParameters, bmRequestType: number): ControlAnswer | undefined {
-    const request = { bmRequestType, bRequest: setup.request, wValue: setup.value, wIndex: setup.index };
+  #unseenRequest(
+    setup: USBControlTransferParameters,
+    bmRequestType: number,
+  ): ControlAnswer | undefined {
+    const request = {
+      bmRequestType,
+      bRequest: setup.request,
+      wValue: setup.value,
+      wIndex: setup.index,
+    };
     this.unseenRequests.push(request);
     if (this.#unseen === 'emulate') return undefined;
 
     const readsErrorCode =
-      setup.request === UVC_REQ.GET_CUR && setup.value >> 8 === VC_CONTROL.REQUEST_ERROR_CODE_CONTROL && setup.index >> 8 === 0;
-    const optional = (bmRequestType & DIRECTION_IN) !== 0 && (OPTIONAL_REQUESTS.has(setup.request) || readsErrorCode);
+      setup.request === UVC_REQ.GET_CUR &&
+      setup.value >> 8 === VC_CONTROL.REQUEST_ERROR_CODE_CONTROL &&
+      setup.index >> 8 === 0;
+    const optional =
+      (bmRequestType & DIRECTION_IN) !== 0 &&
+      (OPTIONAL_REQUESTS.has(setup.request) || readsErrorCode);
     if (optional) return { status: 'stall' };
 
     // The replay cannot know what the camera would have answered: stop here, naming the request.
-    const name = describeCapturedRequest(request);
-    throw new CameraError(CameraErrorCode.OPERATION_NOT_ALLOWED, `replay: the capture never saw ${name}`, {
-      expected: 'a request the capture recorded (or replay with unseen requests emulated)',
-      found: `${name}, not in the capture's ${this.#recorded.length} control transfers`,
-    });
+    const name = this.describe(request);
+    throw new CameraError(
+      CameraErrorCode.OPERATION_NOT_ALLOWED,
+      `replay: the capture never saw ${name}`,
+      {
+        expected: 'a request the capture recorded (or unseen requests emulated)',
+        found: `no such request among the capture's ${this.#recorded.length} control transfers`,
+      },
+    );
+  }
+
+  /** A request named for messages (see {@link describeCapturedRequest}). */
+  describe(request: UnseenRequest): string {
+    const streaming = this.model.functions.flatMap((fn) =>
+      fn.streaming.map((vs) => vs.bInterfaceNumber),
+    );
+    return describeCapturedRequest(request, new Set(streaming));
   }
 
   override async controlTransferOut(
@@ -295,7 +356,7 @@ export class CaptureCamera extends EmulatedCamera {
     return undefined;
   }
 
-  /** True once the host may read payloads: committed, and off alternate setting 0 when isochronous. */
+  /** True once the host may read payloads: committed, and (isochronous) off alternate setting 0. */
   #streaming(isochronous: boolean): boolean {
     if (!this.#committed) return false;
     if (!isochronous) return true;
@@ -308,15 +369,22 @@ export class CaptureCamera extends EmulatedCamera {
   #noPayloads(): CameraError | undefined {
     if (this.#unseen === 'emulate') return undefined;
     const endpoint = `0x${hex(this.#endpointAddress, 2)}`;
-    return new CameraError(CameraErrorCode.OPERATION_NOT_ALLOWED, `replay: the capture holds no video payloads on endpoint ${endpoint}`, {
-      expected: 'bulk or isochronous IN completions of the video endpoint in the capture',
-      found: 'none (the capture ends before streaming)',
-    });
+    return new CameraError(
+      CameraErrorCode.OPERATION_NOT_ALLOWED,
+      `replay: the capture holds no video payloads on endpoint ${endpoint}`,
+      {
+        expected: 'bulk or isochronous IN completions of the video endpoint in the capture',
+        found: 'none (the capture ends before streaming)',
+      },
+    );
   }
 
   override async transferIn(endpointNumber: number, length: number): Promise<USBInTransferResult> {
-    const ours = endpointNumber === (this.#endpointAddress & 0x0f) && (this.#endpointAddress & DIRECTION_IN) !== 0;
-    if (!ours || !this.opened || !this.#streaming(false)) return super.transferIn(endpointNumber, length);
+    const ours =
+      endpointNumber === (this.#endpointAddress & 0x0f) &&
+      (this.#endpointAddress & DIRECTION_IN) !== 0;
+    if (!ours || !this.opened || !this.#streaming(false))
+      return super.transferIn(endpointNumber, length);
     if (this.#bulk.length === 0) {
       const error = this.#noPayloads();
       if (error) throw error;
@@ -326,22 +394,28 @@ export class CaptureCamera extends EmulatedCamera {
     const completion = this.#bulk[this.#nextBulk];
     if (!completion) return this.#idle();
     const index = this.#nextBulk++;
-    if (this.#nextBulk === this.#bulk.length) this.#finish();
     await this.#wait(completion.timestampUs, this.#bulk[0]!.timestampUs);
+    if (index === this.#bulk.length - 1) this.#finish();
 
     if (completion.status === ERRNO_STALL) return { status: 'stall' };
     if (completion.status !== 0) return { status: 'babble' };
     const body = fillCutPayload(completion, index);
     const kept = body.subarray(0, Math.min(body.length, length));
-    return { status: kept.length < body.length ? 'babble' : 'ok', data: new DataView(kept.slice().buffer) };
+    return {
+      status: kept.length < body.length ? 'babble' : 'ok',
+      data: new DataView(kept.slice().buffer),
+    };
   }
 
   override async isochronousTransferIn(
     endpointNumber: number,
     packetLengths: number[],
   ): Promise<USBIsochronousInTransferResult> {
-    const ours = endpointNumber === (this.#endpointAddress & 0x0f) && (this.#endpointAddress & DIRECTION_IN) !== 0;
-    if (!ours || !this.opened || !this.#streaming(true)) return super.isochronousTransferIn(endpointNumber, packetLengths);
+    const ours =
+      endpointNumber === (this.#endpointAddress & 0x0f) &&
+      (this.#endpointAddress & DIRECTION_IN) !== 0;
+    if (!ours || !this.opened || !this.#streaming(true))
+      return super.isochronousTransferIn(endpointNumber, packetLengths);
     if (this.#packets.length === 0) {
       const error = this.#noPayloads();
       if (error) throw error;
@@ -351,8 +425,9 @@ export class CaptureCamera extends EmulatedCamera {
 
     const taken = this.#packets.slice(this.#nextPacket, this.#nextPacket + packetLengths.length);
     this.#nextPacket += taken.length;
-    if (this.#nextPacket === this.#packets.length) this.#finish();
+    const last = this.#nextPacket === this.#packets.length;
     await this.#wait(taken[taken.length - 1]!.timestampUs, this.#packets[0]!.timestampUs);
+    if (last) this.#finish();
 
     const total = packetLengths.reduce((sum, length) => sum + length, 0);
     const buffer = new Uint8Array(total);
@@ -365,13 +440,22 @@ export class CaptureCamera extends EmulatedCamera {
     return { data: new DataView(buffer.buffer), packets };
   }
 
-  /** Keep the capture's spacing, measured from the first payload served. */
+  /**
+   * Keep the capture's spacing, measured from the first payload served; transfers complete in
+   * the order they were taken whatever their timers do, as on a real endpoint.
+   */
   async #wait(timestampUs: number, firstUs: number): Promise<void> {
     if (this.#pace !== 'recorded') return;
     const nowUs = performance.now() * 1000;
     this.#startedAt ??= nowUs - (timestampUs - firstUs);
     const delayMs = (this.#startedAt + (timestampUs - firstUs) - nowUs) / 1000;
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const previous = this.#inOrder;
+    const mine = (async () => {
+      await previous;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    })();
+    this.#inOrder = mine;
+    await mine;
   }
 
   /** A camera with nothing more to send: the transfer waits until it is cancelled. */
@@ -395,7 +479,10 @@ export class CaptureCamera extends EmulatedCamera {
     return super.clearHalt(direction, endpointNumber);
   }
 
-  override async selectAlternateInterface(interfaceNumber: number, alternateSetting: number): Promise<void> {
+  override async selectAlternateInterface(
+    interfaceNumber: number,
+    alternateSetting: number,
+  ): Promise<void> {
     if (interfaceNumber === this.#videoInterface()) this.#cancelWaiting();
     return super.selectAlternateInterface(interfaceNumber, alternateSetting);
   }

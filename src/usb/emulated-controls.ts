@@ -30,10 +30,16 @@
  * @packageDocumentation
  */
 
-import { TT, UVC_REQ, UVC_REQUEST_ERROR, VC_CONTROL } from '../uvc/constants.js';
 import {
   CONTROL_INFO,
   POWER_LINE_FREQUENCY,
+  STATUS_ATTRIBUTE,
+  TT,
+  UVC_REQ,
+  UVC_REQUEST_ERROR,
+  VC_CONTROL,
+} from '../uvc/constants.js';
+import {
   advertisedControls,
   encodeFieldValues,
   extensionSelectors,
@@ -42,10 +48,9 @@ import {
   type FieldRange,
 } from '../uvc/controls.js';
 import type { QuirkFlag } from '../uvc/quirks.js';
-import { STATUS_ATTRIBUTE, controlChangePacket } from '../uvc/status.js';
+import { controlChangePacket } from '../uvc/status.js';
 import type { Entity, VideoFunction } from '../uvc/model.js';
 
-export { CONTROL_INFO } from '../uvc/controls.js';
 
 /** Bytes of every extension-unit control of an emulated camera (their layout is vendor data). */
 export const XU_CONTROL_LENGTH = 4;

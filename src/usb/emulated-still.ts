@@ -21,12 +21,17 @@
  * @packageDocumentation
  */
 
-import { UVC_REQ, UVC_REQUEST_ERROR, UVC_STREAM, VS_CONTROL } from '../uvc/constants.js';
-import type { FormatDescriptor, FrameDescriptor, VideoStreamingInterface } from '../uvc/model.js';
 import {
   STILL_METHOD,
-  STILL_PROBE,
   STILL_TRIGGER,
+  UVC_REQ,
+  UVC_REQUEST_ERROR,
+  UVC_STREAM,
+  VS_CONTROL,
+} from '../uvc/constants.js';
+import type { FormatDescriptor, FrameDescriptor, VideoStreamingInterface } from '../uvc/model.js';
+import {
+  STILL_PROBE,
   decodeStillProbe,
   encodeStillProbe,
   stillEndpointAddress,

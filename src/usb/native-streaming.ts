@@ -143,6 +143,7 @@ export class NativeStreaming implements StreamingBackend {
       try {
         if (transfer.status !== 'completed') {
           failed++;
+          sink.transferFailed?.();
           return;
         }
         const now = performance.now() * 1000;

@@ -107,8 +107,13 @@ export function captureContainer(
 export function readCaptureFile(bytes: Uint8Array): CaptureFile {
   const kind = captureContainer(bytes);
   if (kind === undefined) {
-    const found = bytes.length < 4 ? `${bytes.length} bytes` : Array.from(bytes.subarray(0, 4)).join(' ');
-    throw badCapture('not a pcap or pcapng file', 'pcap magic a1b2c3d4/a1b23c4d or pcapng 0a0d0d0a', found);
+    const found =
+      bytes.length < 4 ? `${bytes.length} bytes` : Array.from(bytes.subarray(0, 4)).join(' ');
+    throw badCapture(
+      'not a pcap or pcapng file',
+      'pcap magic a1b2c3d4/a1b23c4d or pcapng 0a0d0d0a',
+      found,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return kind.container === 'pcap'
@@ -161,7 +166,8 @@ function readPcapng(bytes: Uint8Array, view: DataView): CaptureFile {
   while (offset + PCAPNG.MIN_BLOCK <= bytes.length) {
     // A section header's byte-order magic decides how the rest of its section reads.
     if (view.getUint32(offset, true) === MAGIC.PCAPNG_SECTION) {
-      littleEndian = view.getUint32(offset + PCAPNG.SHB_BYTE_ORDER, true) === MAGIC.PCAPNG_BYTE_ORDER;
+      littleEndian =
+        view.getUint32(offset + PCAPNG.SHB_BYTE_ORDER, true) === MAGIC.PCAPNG_BYTE_ORDER;
       interfaces.length = 0;
     }
     const type = view.getUint32(offset, littleEndian);
@@ -218,19 +224,31 @@ function readInterface(block: Block): PcapngInterface {
 function interfaceOf(interfaces: readonly PcapngInterface[], id: number): PcapngInterface {
   const found = interfaces[id];
   if (found === undefined) {
-    throw badCapture('pcapng packet for an unknown interface', 'an interface description block first', id);
+    throw badCapture(
+      'pcapng packet for an unknown interface',
+      'an interface description block first',
+      id,
+    );
   }
   return found;
 }
 
-function readEnhancedPacket(block: Block, interfaces: readonly PcapngInterface[], enhanced: boolean): CapturePacket {
+function readEnhancedPacket(
+  block: Block,
+  interfaces: readonly PcapngInterface[],
+  enhanced: boolean,
+): CapturePacket {
   const { bytes, view, offset, total, littleEndian } = block;
   const id = enhanced
     ? view.getUint32(offset + PCAPNG.EPB_INTERFACE, littleEndian)
     : view.getUint16(offset + PCAPNG.EPB_INTERFACE, littleEndian);
   const captured = view.getUint32(offset + PCAPNG.EPB_CAPLEN, littleEndian);
   if (PCAPNG.EPB_DATA + captured > total) {
-    throw badCapture('pcapng packet runs past its block', `${total - PCAPNG.EPB_DATA} bytes`, captured);
+    throw badCapture(
+      'pcapng packet runs past its block',
+      `${total - PCAPNG.EPB_DATA} bytes`,
+      captured,
+    );
   }
   const where = interfaceOf(interfaces, id);
   const high = view.getUint32(offset + PCAPNG.EPB_TS_HIGH, littleEndian);
@@ -248,7 +266,10 @@ function readSimplePacket(block: Block, interfaces: readonly PcapngInterface[]):
   const { bytes, view, offset, total, littleEndian } = block;
   const where = interfaceOf(interfaces, 0);
   const room = total - PCAPNG.MIN_BLOCK - 4;
-  const captured = Math.min(view.getUint32(offset + PCAPNG.SPB_ORIGINAL_LENGTH, littleEndian), room);
+  const captured = Math.min(
+    view.getUint32(offset + PCAPNG.SPB_ORIGINAL_LENGTH, littleEndian),
+    room,
+  );
   const start = offset + PCAPNG.SPB_DATA;
   return { linkType: where.linkType, timestampUs: 0, data: bytes.slice(start, start + captured) };
 }

@@ -32,6 +32,13 @@ export interface PcapngWriterOptions {
    * transfer length and `len_cap` says how much was kept. Unlimited when absent.
    */
   snapLength?: number;
+  /**
+   * Write each isochronous packet right after the previous one instead of at its offset in the
+   * host's buffer. Linux lays packets out at their buffer offsets, so a compressed stream's
+   * mostly short packets leave mostly zeros between them; packed, a recording is many times
+   * smaller and reads the same (each descriptor still gives its packet's offset and length).
+   */
+  packIsochronous?: boolean;
   /** Interface name in the file (`usbmon1` when absent). */
   interfaceName?: string;
   /** The program that wrote the file, for the section header. */
@@ -116,7 +123,10 @@ function pad4(length: number): number {
 function urbIdWords(id: string): { high: number; low: number } {
   if (/^[0-9a-fA-F]{1,16}$/.test(id)) {
     const digits = id.padStart(16, '0');
-    return { high: Number.parseInt(digits.slice(0, 8), 16), low: Number.parseInt(digits.slice(8), 16) };
+    return {
+      high: Number.parseInt(digits.slice(0, 8), 16),
+      low: Number.parseInt(digits.slice(8), 16),
+    };
   }
   let hash = 0x811c9dc5;
   for (let index = 0; index < id.length; index += 1) {
@@ -130,16 +140,46 @@ function badEvent(message: string, expected: string, found: unknown): CameraErro
 }
 
 /**
+ * An isochronous event with its packets laid end to end (see `packIsochronous`); other events
+ * unchanged.
+ */
+export function packIsochronousEvent(event: UsbmonEvent): UsbmonEvent {
+  const descriptors = event.iso?.descriptors;
+  if (!event.iso || !descriptors || descriptors.length === 0 || event.data.length === 0)
+    return event;
+  const kept = descriptors.map((d) =>
+    Math.max(0, Math.min(d.length, event.data.length - d.offset)),
+  );
+  const data = new Uint8Array(kept.reduce((sum, length) => sum + length, 0));
+  let offset = 0;
+  const packed = descriptors.map((descriptor, index) => {
+    const length = kept[index] ?? 0;
+    data.set(event.data.subarray(descriptor.offset, descriptor.offset + length), offset);
+    const moved = { ...descriptor, offset };
+    offset += length;
+    return moved;
+  });
+  return { ...event, iso: { ...event.iso, descriptors: packed }, data, dataLength: data.length };
+}
+
+/**
  * Encode one event as a usbmon record of link type 220: the 64-byte header, the isochronous
  * descriptors, and up to `snapLength` captured bytes.
  *
  * @throws CameraError 7400101 for an event that cannot be written (unknown transfer type).
  */
-export function encodeUsbmonRecord(event: UsbmonEvent, snapLength = Number.POSITIVE_INFINITY): Uint8Array {
+export function encodeUsbmonRecord(
+  event: UsbmonEvent,
+  snapLength = Number.POSITIVE_INFINITY,
+): Uint8Array {
   const letter = event.transferType[0] ?? '';
   const xferType = XFER_TYPE[letter];
   if (xferType === undefined) {
-    throw badEvent('usbmon event with an unknown transfer type', 'Z, I, C or B', event.transferType);
+    throw badEvent(
+      'usbmon event with an unknown transfer type',
+      'Z, I, C or B',
+      event.transferType,
+    );
   }
   const isochronous = letter === 'Z';
   const descriptors = isochronous ? (event.iso?.descriptors ?? []) : [];
@@ -305,6 +345,7 @@ function enhancedPacket(timestampUs: number, record: Uint8Array): Uint8Array {
 export class PcapngWriter implements UsbEventSink {
   readonly #sink: (chunk: Uint8Array) => void;
   readonly #snapLength: number;
+  readonly #pack: boolean;
   #events = 0;
   #bytes = 0;
 
@@ -315,6 +356,7 @@ export class PcapngWriter implements UsbEventSink {
     }
     this.#sink = sink;
     this.#snapLength = snapLength;
+    this.#pack = options.packIsochronous ?? false;
     this.#emit(sectionHeader(options));
     this.#emit(interfaceDescription(options));
   }
@@ -331,7 +373,8 @@ export class PcapngWriter implements UsbEventSink {
 
   /** Append one event. */
   write(event: UsbmonEvent): void {
-    this.#emit(enhancedPacket(event.timestampUs, encodeUsbmonRecord(event, this.#snapLength)));
+    const written = this.#pack ? packIsochronousEvent(event) : event;
+    this.#emit(enhancedPacket(event.timestampUs, encodeUsbmonRecord(written, this.#snapLength)));
     this.#events += 1;
   }
 
@@ -342,7 +385,10 @@ export class PcapngWriter implements UsbEventSink {
 }
 
 /** A whole pcapng file of `events` in one buffer. */
-export function writePcapng(events: Iterable<UsbmonEvent>, options: PcapngWriterOptions = {}): Uint8Array {
+export function writePcapng(
+  events: Iterable<UsbmonEvent>,
+  options: PcapngWriterOptions = {},
+): Uint8Array {
   const chunks: Uint8Array[] = [];
   const writer = new PcapngWriter((chunk) => chunks.push(chunk), options);
   for (const event of events) writer.write(event);

@@ -21,7 +21,13 @@ import { classifyUsbError } from '../errors.js';
 import { USB_REQ } from '../uvc/constants.js';
 import type { PacketResult, TransferSink } from '../stream/reader.js';
 import type { UsbEventSink } from './pcapng.js';
-import { WebUsbStreaming, type ControlPipe, type RunningTransfers, type StreamingBackend, type StreamingStart } from './streaming.js';
+import {
+  WebUsbStreaming,
+  type ControlPipe,
+  type RunningTransfers,
+  type StreamingBackend,
+  type StreamingStart,
+} from './streaming.js';
 import type { UsbmonEvent, UsbmonIsoDescriptor, UsbmonTransferType } from './usbmon.js';
 
 export type { UsbEventSink } from './pcapng.js';
@@ -88,9 +94,15 @@ function errorErrno(error: unknown): number {
 }
 
 /** The 8 bytes of a SETUP packet (USB 2.0 §9.3). */
-export function encodeSetup(setup: USBControlTransferParameters, direction: USBDirection, wLength: number): Uint8Array {
+export function encodeSetup(
+  setup: USBControlTransferParameters,
+  direction: USBDirection,
+  wLength: number,
+): Uint8Array {
   const bmRequestType =
-    (direction === 'in' ? DIRECTION_IN : 0) | REQUEST_TYPE[setup.requestType] | RECIPIENT[setup.recipient];
+    (direction === 'in' ? DIRECTION_IN : 0) |
+    REQUEST_TYPE[setup.requestType] |
+    RECIPIENT[setup.recipient];
   return Uint8Array.of(
     bmRequestType,
     setup.request & 0xff,
@@ -126,7 +138,8 @@ class TrafficLog {
     this.#sink = sink;
     this.#bus = options.bus ?? 1;
     this.#device = options.device ?? 1;
-    this.#clock = options.clock ?? (() => Math.round((performance.timeOrigin + performance.now()) * 1000));
+    this.#clock =
+      options.clock ?? (() => Math.round((performance.timeOrigin + performance.now()) * 1000));
   }
 
   /** A fresh URB tag: unique within the recording, shared by a submission and its completion. */
@@ -175,7 +188,11 @@ class TrafficLog {
       throw error;
     }
     const data = viewBytes(result.data);
-    this.emit(id, 'C', 'Ci', endpoint, { status: statusErrno(result.status), length: data.length, data });
+    this.emit(id, 'C', 'Ci', endpoint, {
+      status: statusErrno(result.status),
+      length: data.length,
+      data,
+    });
     return result;
   }
 
@@ -196,7 +213,10 @@ class TrafficLog {
       this.emit(id, 'C', 'Co', 0, { status: errorErrno(error), length: 0 });
       throw error;
     }
-    this.emit(id, 'C', 'Co', 0, { status: statusErrno(result.status), length: result.bytesWritten });
+    this.emit(id, 'C', 'Co', 0, {
+      status: statusErrno(result.status),
+      length: result.bytesWritten,
+    });
     return result;
   }
 
@@ -232,7 +252,11 @@ class TrafficLog {
       throw error;
     }
     const data = viewBytes(result.data);
-    this.emit(id, 'C', type, endpoint, { status: statusErrno(result.status), length: data.length, data });
+    this.emit(id, 'C', type, endpoint, {
+      status: statusErrno(result.status),
+      length: data.length,
+      data,
+    });
     return result;
   }
 
@@ -254,7 +278,10 @@ class TrafficLog {
       this.emit(id, 'C', type, endpoint, { status: errorErrno(error), length: 0 });
       throw error;
     }
-    this.emit(id, 'C', type, endpoint, { status: statusErrno(result.status), length: result.bytesWritten });
+    this.emit(id, 'C', type, endpoint, {
+      status: statusErrno(result.status),
+      length: result.bytesWritten,
+    });
     return result;
   }
 
@@ -421,7 +448,12 @@ export class RecordingDevice implements USBDevice {
   }
 
   selectAlternateInterface(interfaceNumber: number, alternateSetting: number): Promise<void> {
-    const setup = standardSetup('interface', USB_REQ.SET_INTERFACE, alternateSetting, interfaceNumber);
+    const setup = standardSetup(
+      'interface',
+      USB_REQ.SET_INTERFACE,
+      alternateSetting,
+      interfaceNumber,
+    );
     return this.#log.standardOut(setup, () =>
       this.inner.selectAlternateInterface(interfaceNumber, alternateSetting),
     );
@@ -433,11 +465,17 @@ export class RecordingDevice implements USBDevice {
     return this.#log.standardOut(setup, () => this.inner.clearHalt(direction, endpointNumber));
   }
 
-  controlTransferIn(setup: USBControlTransferParameters, length: number): Promise<USBInTransferResult> {
+  controlTransferIn(
+    setup: USBControlTransferParameters,
+    length: number,
+  ): Promise<USBInTransferResult> {
     return this.#log.controlIn(this.inner, setup, length);
   }
 
-  controlTransferOut(setup: USBControlTransferParameters, data?: BufferSource): Promise<USBOutTransferResult> {
+  controlTransferOut(
+    setup: USBControlTransferParameters,
+    data?: BufferSource,
+  ): Promise<USBOutTransferResult> {
     return this.#log.controlOut(this.inner, setup, data);
   }
 
@@ -450,7 +488,9 @@ export class RecordingDevice implements USBDevice {
 
   transferOut(endpointNumber: number, data: BufferSource): Promise<USBOutTransferResult> {
     const letter = this.#endpointType(endpointNumber, 'out') === 'interrupt' ? 'I' : 'B';
-    return this.#log.transferOut(letter, endpointNumber, data, () => this.inner.transferOut(endpointNumber, data));
+    return this.#log.transferOut(letter, endpointNumber, data, () =>
+      this.inner.transferOut(endpointNumber, data),
+    );
   }
 
   async isochronousTransferIn(
@@ -467,7 +507,9 @@ export class RecordingDevice implements USBDevice {
       throw error;
     }
     const packets = result.packets.map((packet) => ({
-      bytes: packet.data ? new Uint8Array(packet.data.buffer, packet.data.byteOffset, packet.data.byteLength) : new Uint8Array(0),
+      bytes: packet.data
+        ? new Uint8Array(packet.data.buffer, packet.data.byteOffset, packet.data.byteLength)
+        : new Uint8Array(0),
       status: statusErrno(packet.status),
     }));
     this.#log.isochronousComplete(id, endpoint, packetLengths, packets);
@@ -495,7 +537,6 @@ export class RecordingDevice implements USBDevice {
     }
     return undefined;
   }
-
 }
 
 function standardSetup(
@@ -507,19 +548,28 @@ function standardSetup(
   return { requestType: 'standard', recipient, request, value, index };
 }
 
-/** A control pipe whose requests are recorded. */
+/**
+ * A control pipe whose requests are recorded. The pipe it wraps is asked for at each request:
+ * a backend's pipe may exist only once the backend has claimed its interface.
+ */
 class RecordingControlPipe implements ControlPipe {
   constructor(
-    readonly inner: ControlPipe,
+    readonly inner: () => ControlPipe,
     readonly log: TrafficLog,
   ) {}
 
-  controlTransferIn(setup: USBControlTransferParameters, length: number): Promise<USBInTransferResult> {
-    return this.log.controlIn(this.inner, setup, length);
+  controlTransferIn(
+    setup: USBControlTransferParameters,
+    length: number,
+  ): Promise<USBInTransferResult> {
+    return this.log.controlIn(this.inner(), setup, length);
   }
 
-  controlTransferOut(setup: USBControlTransferParameters, data?: BufferSource): Promise<USBOutTransferResult> {
-    return this.log.controlOut(this.inner, setup, data);
+  controlTransferOut(
+    setup: USBControlTransferParameters,
+    data?: BufferSource,
+  ): Promise<USBOutTransferResult> {
+    return this.log.controlOut(this.inner(), setup, data);
   }
 }
 
@@ -539,7 +589,7 @@ class RecordingBackend implements StreamingBackend {
     this.#inner = inner;
     this.#log = log;
     this.#interfaceNumber = interfaceNumber;
-    this.control = new RecordingControlPipe(inner.control, log);
+    this.control = new RecordingControlPipe(() => inner.control, log);
   }
 
   get limitation(): string {
@@ -556,7 +606,12 @@ class RecordingBackend implements StreamingBackend {
   }
 
   selectAlternate(alternateSetting: number): Promise<void> {
-    const setup = standardSetup('interface', USB_REQ.SET_INTERFACE, alternateSetting, this.#interfaceNumber);
+    const setup = standardSetup(
+      'interface',
+      USB_REQ.SET_INTERFACE,
+      alternateSetting,
+      this.#interfaceNumber,
+    );
     return this.#log.standardOut(setup, () => this.#inner.selectAlternate(alternateSetting));
   }
 
@@ -602,10 +657,14 @@ function packetLengthsOf(packets: readonly PacketResult[], total: number): numbe
   });
 }
 
-function packetBytes(data: Uint8Array, packets: readonly PacketResult[]): Array<{ bytes: Uint8Array; status: number }> {
+function packetBytes(
+  data: Uint8Array,
+  packets: readonly PacketResult[],
+): Array<{ bytes: Uint8Array; status: number }> {
   return packets.map((packet) => ({
     bytes: data.subarray(packet.offset, packet.offset + packet.length),
-    status: packet.status === 'ok' ? ERRNO.OK : packet.status === 'stall' ? ERRNO.EPIPE : ERRNO.EOVERFLOW,
+    status:
+      packet.status === 'ok' ? ERRNO.OK : packet.status === 'stall' ? ERRNO.EPIPE : ERRNO.EOVERFLOW,
   }));
 }
 
@@ -658,7 +717,8 @@ export function recordCamera(
   target: RecordTarget,
   streaming?: (interfaceNumber: number) => StreamingBackend,
 ): RecordedCamera {
-  const { sink, options } = 'sink' in target ? { sink: target.sink, options: target } : { sink: target, options: {} };
+  const { sink, options } =
+    'sink' in target ? { sink: target.sink, options: target } : { sink: target, options: {} };
   const recording = new RecordingDevice(device, sink, options);
   const log = logs.get(recording)!;
   return {

@@ -150,7 +150,11 @@ interface UsbPcapRecord {
 function decodeRecord(packet: CapturePacket, index: number): UsbPcapRecord {
   const bytes = packet.data;
   if (bytes.length < HEADER.SIZE) {
-    throw badCapture(`USBPcap packet ${index + 1} is too short`, `${HEADER.SIZE} header bytes`, bytes.length);
+    throw badCapture(
+      `USBPcap packet ${index + 1} is too short`,
+      `${HEADER.SIZE} header bytes`,
+      bytes.length,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint16(HEADER.HEADER_LEN, true);
@@ -173,17 +177,25 @@ function decodeRecord(packet: CapturePacket, index: number): UsbPcapRecord {
     endpoint: bytes[HEADER.ENDPOINT] ?? 0,
     transfer,
     dataLength,
-    data: bytes.slice(headerLength, headerLength + Math.min(dataLength, bytes.length - headerLength)),
+    data: bytes.slice(
+      headerLength,
+      headerLength + Math.min(dataLength, bytes.length - headerLength),
+    ),
   };
 
   if (transfer === USBPCAP_TRANSFER.CONTROL && headerLength >= HEADER.CONTROL_SIZE) {
     record.stage = bytes[HEADER.CONTROL_STAGE];
   }
-  if (transfer === USBPCAP_TRANSFER.ISOCHRONOUS) record.iso = decodeIsoHeader(view, headerLength, index);
+  if (transfer === USBPCAP_TRANSFER.ISOCHRONOUS)
+    record.iso = decodeIsoHeader(view, headerLength, index);
   return record;
 }
 
-function decodeIsoHeader(view: DataView, headerLength: number, index: number): UsbPcapRecord['iso'] {
+function decodeIsoHeader(
+  view: DataView,
+  headerLength: number,
+  index: number,
+): UsbPcapRecord['iso'] {
   if (headerLength < HEADER.ISO_PACKETS) {
     const message = `USBPcap isochronous packet ${index + 1} has no isochronous header`;
     throw badCapture(message, `at least ${HEADER.ISO_PACKETS} header bytes`, headerLength);
@@ -191,7 +203,7 @@ function decodeIsoHeader(view: DataView, headerLength: number, index: number): U
   const count = view.getUint32(HEADER.ISO_PACKET_COUNT, true);
   const room = Math.floor((headerLength - HEADER.ISO_PACKETS) / HEADER.ISO_PACKET_SIZE);
   if (count > room) {
-    const message = `USBPcap isochronous packet ${index + 1} lists more packets than its header holds`;
+    const message = `USBPcap isochronous packet ${index + 1} lists more packets than it holds`;
     throw badCapture(message, `at most ${room} packets`, count);
   }
 
@@ -240,7 +252,11 @@ export function usbPcapEvents(packets: readonly CapturePacket[]): UsbmonEvent[] 
 /** A bulk, interrupt or isochronous IRP, going out or coming back. */
 function dataEvent(record: UsbPcapRecord, letter: string): UsbmonEvent {
   const inbound = (record.endpoint & ENDPOINT_IN) !== 0;
-  const event = baseEvent(record, `${letter}${inbound ? 'i' : 'o'}` as UsbmonTransferType, record.endpoint);
+  const event = baseEvent(
+    record,
+    `${letter}${inbound ? 'i' : 'o'}` as UsbmonTransferType,
+    record.endpoint,
+  );
   event.data = record.data;
   event.dataLength = record.data.length;
   event.length = record.dataLength;
@@ -248,14 +264,23 @@ function dataEvent(record: UsbPcapRecord, letter: string): UsbmonEvent {
   const iso = record.iso;
   if (iso) {
     event.startFrame = iso.startFrame;
-    event.iso = { errorCount: iso.errorCount, packetCount: iso.packets.length, descriptors: iso.packets };
+    event.iso = {
+      errorCount: iso.errorCount,
+      packetCount: iso.packets.length,
+      descriptors: iso.packets,
+    };
     // A completion's URB length is what arrived: the sum of the packets' actual lengths.
-    if (record.completion && inbound) event.length = iso.packets.reduce((sum, p) => sum + p.length, 0);
+    if (record.completion && inbound)
+      event.length = iso.packets.reduce((sum, p) => sum + p.length, 0);
   }
   return event;
 }
 
-function baseEvent(record: UsbPcapRecord, transferType: UsbmonTransferType, endpoint: number): UsbmonEvent {
+function baseEvent(
+  record: UsbPcapRecord,
+  transferType: UsbmonTransferType,
+  endpoint: number,
+): UsbmonEvent {
   return {
     id: record.irpId,
     timestampUs: record.timestampUs,
@@ -340,7 +365,11 @@ export function parseUsbPcapFile(bytes: Uint8Array): UsbmonEvent[] {
   const file = readCaptureFile(bytes);
   if (!file.linkTypes.includes(LINKTYPE_USBPCAP)) {
     const message = 'capture is not a USBPcap capture';
-    throw badCapture(message, `link type ${LINKTYPE_USBPCAP} (USBPCAP)`, file.linkTypes.join(', ') || 'none');
+    throw badCapture(
+      message,
+      `link type ${LINKTYPE_USBPCAP} (USBPCAP)`,
+      file.linkTypes.join(', ') || 'none',
+    );
   }
   return usbPcapEvents(file.packets);
 }
@@ -371,8 +400,11 @@ function controlFunction(setup: Uint8Array): number {
   if (type === 0 && bRequest === 0x0b) return URB_FUNCTION.SELECT_INTERFACE;
   if (type === 0 && bRequest === 0x01 && recipient === 2) return URB_FUNCTION.SYNC_CLEAR_STALL;
   if (type === 1) {
-    return [URB_FUNCTION.CLASS_DEVICE, URB_FUNCTION.CLASS_INTERFACE, URB_FUNCTION.CLASS_ENDPOINT][recipient] ??
-      URB_FUNCTION.CONTROL_TRANSFER;
+    return (
+      [URB_FUNCTION.CLASS_DEVICE, URB_FUNCTION.CLASS_INTERFACE, URB_FUNCTION.CLASS_ENDPOINT][
+        recipient
+      ] ?? URB_FUNCTION.CONTROL_TRANSFER
+    );
   }
   return URB_FUNCTION.CONTROL_TRANSFER;
 }
@@ -385,7 +417,13 @@ function errnoToUsbdStatus(errno: number, completion: boolean): number {
 /** One USBPcap packet: header fields, transfer-specific header bytes, data. */
 function encodePacket(
   event: UsbmonEvent,
-  fields: { function: number; extra: Uint8Array; data: Uint8Array; transfer: number; endpoint: number },
+  fields: {
+    function: number;
+    extra: Uint8Array;
+    data: Uint8Array;
+    transfer: number;
+    endpoint: number;
+  },
 ): Uint8Array {
   const headerLength = HEADER.SIZE + fields.extra.length;
   const bytes = new Uint8Array(headerLength + fields.data.length);
@@ -434,7 +472,9 @@ function usbPcapPacketsOf(event: UsbmonEvent): Uint8Array[] {
 
   if (transfer === USBPCAP_TRANSFER.ISOCHRONOUS) {
     const packets = event.iso?.descriptors ?? [];
-    const extra = new Uint8Array(HEADER.ISO_PACKETS - HEADER.SIZE + packets.length * HEADER.ISO_PACKET_SIZE);
+    const extra = new Uint8Array(
+      HEADER.ISO_PACKETS - HEADER.SIZE + packets.length * HEADER.ISO_PACKET_SIZE,
+    );
     const view = new DataView(extra.buffer);
     view.setUint32(HEADER.ISO_START_FRAME - HEADER.SIZE, event.startFrame ?? 0, true);
     view.setUint32(HEADER.ISO_PACKET_COUNT - HEADER.SIZE, packets.length, true);
@@ -476,7 +516,8 @@ function usbPcapPacketsOf(event: UsbmonEvent): Uint8Array[] {
 export function writeUsbPcap(events: Iterable<UsbmonEvent>): Uint8Array {
   const records: Array<{ timestampUs: number; bytes: Uint8Array }> = [];
   for (const event of events) {
-    for (const bytes of usbPcapPacketsOf(event)) records.push({ timestampUs: event.timestampUs, bytes });
+    for (const bytes of usbPcapPacketsOf(event))
+      records.push({ timestampUs: event.timestampUs, bytes });
   }
 
   const size = records.reduce((sum, r) => sum + PCAP_FILE.RECORD_HEADER_SIZE + r.bytes.length, 0);

@@ -169,3 +169,120 @@ export const UVC_REQUEST_ERROR = {
   INVALID_VALUE_WITHIN_RANGE: 0x08,
   UNKNOWN: 0xff,
 } as const;
+
+/** Camera Terminal control selectors (UVC 1.5 Appendix A.9.4). */
+export const CT = {
+  SCANNING_MODE: 0x01,
+  AE_MODE: 0x02,
+  AE_PRIORITY: 0x03,
+  EXPOSURE_TIME_ABSOLUTE: 0x04,
+  EXPOSURE_TIME_RELATIVE: 0x05,
+  FOCUS_ABSOLUTE: 0x06,
+  FOCUS_RELATIVE: 0x07,
+  FOCUS_AUTO: 0x08,
+  IRIS_ABSOLUTE: 0x09,
+  IRIS_RELATIVE: 0x0a,
+  ZOOM_ABSOLUTE: 0x0b,
+  ZOOM_RELATIVE: 0x0c,
+  PANTILT_ABSOLUTE: 0x0d,
+  PANTILT_RELATIVE: 0x0e,
+  ROLL_ABSOLUTE: 0x0f,
+  ROLL_RELATIVE: 0x10,
+  PRIVACY: 0x11,
+  FOCUS_SIMPLE: 0x12,
+  DIGITAL_WINDOW: 0x13,
+  REGION_OF_INTEREST: 0x14,
+} as const;
+
+/** Processing Unit control selectors (UVC 1.5 Appendix A.9.5). */
+export const PU = {
+  BACKLIGHT_COMPENSATION: 0x01,
+  BRIGHTNESS: 0x02,
+  CONTRAST: 0x03,
+  GAIN: 0x04,
+  POWER_LINE_FREQUENCY: 0x05,
+  HUE: 0x06,
+  SATURATION: 0x07,
+  SHARPNESS: 0x08,
+  GAMMA: 0x09,
+  WHITE_BALANCE_TEMPERATURE: 0x0a,
+  WHITE_BALANCE_TEMPERATURE_AUTO: 0x0b,
+  WHITE_BALANCE_COMPONENT: 0x0c,
+  WHITE_BALANCE_COMPONENT_AUTO: 0x0d,
+  DIGITAL_MULTIPLIER: 0x0e,
+  DIGITAL_MULTIPLIER_LIMIT: 0x0f,
+  HUE_AUTO: 0x10,
+  ANALOG_VIDEO_STANDARD: 0x11,
+  ANALOG_LOCK_STATUS: 0x12,
+  CONTRAST_AUTO: 0x13,
+} as const;
+
+/** Auto-Exposure Mode bits of CT_AE_MODE_CONTROL (UVC 1.5 §4.2.2.1.2). */
+export const AE_MODE = {
+  MANUAL: 0x01,
+  AUTO: 0x02,
+  SHUTTER_PRIORITY: 0x04,
+  APERTURE_PRIORITY: 0x08,
+} as const;
+
+/** PU_POWER_LINE_FREQUENCY_CONTROL values (UVC 1.5 §4.2.2.3.6); 3 (auto) is new in UVC 1.5. */
+export const POWER_LINE_FREQUENCY = { DISABLED: 0, HZ_50: 1, HZ_60: 2, AUTO: 3 } as const;
+
+/** GET_INFO bits (UVC 1.5 §4.1.2, Table 4-3). */
+export const CONTROL_INFO = {
+  GET: 0x01,
+  SET: 0x02,
+  DISABLED_BY_AUTO: 0x04,
+  AUTOUPDATE: 0x08,
+  ASYNCHRONOUS: 0x10,
+  /** UVC 1.5: disabled because it conflicts with the committed stream. */
+  DISABLED_BY_COMMIT: 0x20,
+} as const;
+
+/** bStatusType of status interrupt packets, D3..0 (UVC 1.5 §2.4.2.2, Table 2-1). */
+export const STATUS_TYPE = { VIDEO_CONTROL: 0x01, VIDEO_STREAMING: 0x02 } as const;
+
+/** bEvent of VideoControl status packets (UVC 1.5 Table 2-2). */
+export const VC_STATUS_EVENT = { CONTROL_CHANGE: 0x00 } as const;
+
+/** bEvent of VideoStreaming status packets: 0 button press, 1–255 a stream error (Table 2-3). */
+export const VS_STATUS_EVENT = { BUTTON_PRESS: 0x00 } as const;
+
+/** bAttribute of control-change status packets (UVC 1.5 Table 2-2). */
+export const STATUS_ATTRIBUTE = {
+  VALUE: 0x00,
+  INFO: 0x01,
+  FAILURE: 0x02,
+  MIN: 0x03,
+  MAX: 0x04,
+} as const;
+
+/** bValue of a button-press status packet (UVC 1.5 Table 2-3). */
+export const BUTTON = { RELEASED: 0x00, PRESSED: 0x01 } as const;
+
+/** bStillCaptureMethod of the VideoStreaming input header (UVC 1.5 §3.9.2.1, §2.4.2.4). */
+export const STILL_METHOD = {
+  NONE: 0,
+  /** A frame of the video stream. */
+  VIDEO_FRAME: 1,
+  /** A still sent in the video pipe. */
+  VIDEO_PIPE: 2,
+  /** A still sent on the bulk still-image endpoint. */
+  STILL_PIPE: 3,
+} as const;
+
+/** bTrigger of VS_STILL_IMAGE_TRIGGER_CONTROL (UVC 1.5 §4.3.1.4). */
+export const STILL_TRIGGER = {
+  NORMAL: 0,
+  TRANSMIT: 1,
+  TRANSMIT_BULK: 2,
+  ABORT: 3,
+} as const;
+
+/** bTriggerUsage of the VideoStreaming input header (UVC 1.5 §3.9.2.1). */
+export const TRIGGER_USAGE = {
+  /** The host starts a still capture on a button press. */
+  INITIATE_STILL: 0,
+  /** A general-purpose button: the host only reports it. */
+  GENERAL_PURPOSE: 1,
+} as const;

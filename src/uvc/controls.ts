@@ -19,7 +19,15 @@
  *
  * @packageDocumentation
  */
-import { TT, UVC_REQ } from './constants.js';
+import {
+  AE_MODE,
+  CONTROL_INFO,
+  CT,
+  POWER_LINE_FREQUENCY,
+  PU,
+  TT,
+  UVC_REQ,
+} from './constants.js';
 import type { Entity } from './model.js';
 
 /** Which entity type a control belongs to. */
@@ -101,64 +109,6 @@ export interface ControlDefinition {
    */
   typicallyAsynchronous?: boolean;
 }
-
-/** Auto-exposure mode bits (UVC 1.5 §4.2.2.1.2). */
-export const AE_MODE = {
-  MANUAL: 0x01,
-  AUTO: 0x02,
-  SHUTTER_PRIORITY: 0x04,
-  APERTURE_PRIORITY: 0x08,
-} as const;
-
-/** Power line frequency values (UVC 1.5 §4.2.2.3.6); 3 (auto) is new in UVC 1.5. */
-export const POWER_LINE_FREQUENCY = { DISABLED: 0, HZ_50: 1, HZ_60: 2, AUTO: 3 } as const;
-
-/** CT and PU control selectors (UVC 1.5 Appendix A.9.4 and A.9.5). */
-export const CT = {
-  SCANNING_MODE: 0x01,
-  AE_MODE: 0x02,
-  AE_PRIORITY: 0x03,
-  EXPOSURE_TIME_ABSOLUTE: 0x04,
-  EXPOSURE_TIME_RELATIVE: 0x05,
-  FOCUS_ABSOLUTE: 0x06,
-  FOCUS_RELATIVE: 0x07,
-  FOCUS_AUTO: 0x08,
-  IRIS_ABSOLUTE: 0x09,
-  IRIS_RELATIVE: 0x0a,
-  ZOOM_ABSOLUTE: 0x0b,
-  ZOOM_RELATIVE: 0x0c,
-  PANTILT_ABSOLUTE: 0x0d,
-  PANTILT_RELATIVE: 0x0e,
-  ROLL_ABSOLUTE: 0x0f,
-  ROLL_RELATIVE: 0x10,
-  PRIVACY: 0x11,
-  FOCUS_SIMPLE: 0x12,
-  DIGITAL_WINDOW: 0x13,
-  REGION_OF_INTEREST: 0x14,
-} as const;
-
-/** PU control selectors (UVC 1.5 Appendix A.9.5). */
-export const PU = {
-  BACKLIGHT_COMPENSATION: 0x01,
-  BRIGHTNESS: 0x02,
-  CONTRAST: 0x03,
-  GAIN: 0x04,
-  POWER_LINE_FREQUENCY: 0x05,
-  HUE: 0x06,
-  SATURATION: 0x07,
-  SHARPNESS: 0x08,
-  GAMMA: 0x09,
-  WHITE_BALANCE_TEMPERATURE: 0x0a,
-  WHITE_BALANCE_TEMPERATURE_AUTO: 0x0b,
-  WHITE_BALANCE_COMPONENT: 0x0c,
-  WHITE_BALANCE_COMPONENT_AUTO: 0x0d,
-  DIGITAL_MULTIPLIER: 0x0e,
-  DIGITAL_MULTIPLIER_LIMIT: 0x0f,
-  HUE_AUTO: 0x10,
-  ANALOG_VIDEO_STANDARD: 0x11,
-  ANALOG_LOCK_STATUS: 0x12,
-  CONTRAST_AUTO: 0x13,
-} as const;
 
 /** UVC versions that introduced controls. */
 const UVC_1_0 = 0x0100;
@@ -788,17 +738,6 @@ export function extensionSelectors(bmControls: Uint8Array): number[] {
   }
   return selectors;
 }
-
-/** GET_INFO bits (UVC 1.5 §4.1.2, Table 4-3). */
-export const CONTROL_INFO = {
-  GET: 0x01,
-  SET: 0x02,
-  DISABLED_BY_AUTO: 0x04,
-  AUTOUPDATE: 0x08,
-  ASYNCHRONOUS: 0x10,
-  /** UVC 1.5: disabled because it conflicts with the committed stream. */
-  DISABLED_BY_COMMIT: 0x20,
-} as const;
 
 /** A GET_INFO answer, spelled out. */
 export interface ControlCapabilities {

@@ -14,27 +14,16 @@
  * @packageDocumentation
  */
 import { CameraError, CameraErrorCode } from '../errors.js';
-
-/** bStatusType values, D3..0 (UVC 1.5 Table 2-1). */
-export const STATUS_TYPE = { VIDEO_CONTROL: 0x01, VIDEO_STREAMING: 0x02 } as const;
+import {
+  BUTTON,
+  STATUS_ATTRIBUTE,
+  STATUS_TYPE,
+  VC_STATUS_EVENT,
+  VS_STATUS_EVENT,
+} from './constants.js';
 
 /** bStatusType bits that carry the originator kind. */
 const STATUS_TYPE_MASK = 0x0f;
-
-/** bEvent of VideoControl packets. */
-export const VC_STATUS_EVENT = { CONTROL_CHANGE: 0x00 } as const;
-
-/** bEvent of VideoStreaming packets: 0 button press, anything else a stream error. */
-export const VS_STATUS_EVENT = { BUTTON_PRESS: 0x00 } as const;
-
-/** bAttribute of control-change packets (UVC 1.5 Table 2-2). */
-export const STATUS_ATTRIBUTE = {
-  VALUE: 0x00,
-  INFO: 0x01,
-  FAILURE: 0x02,
-  MIN: 0x03,
-  MAX: 0x04,
-} as const;
 
 /** What changed, by bAttribute. */
 export type StatusAttribute = 'value' | 'info' | 'failure' | 'min' | 'max' | 'unknown';
@@ -62,9 +51,6 @@ const PACKET = {
   MIN_LENGTH: 3,
   VC_HEADER: 5,
 } as const;
-
-/** Button states in a button-press packet's bValue. */
-export const BUTTON = { RELEASED: 0x00, PRESSED: 0x01 } as const;
 
 /** A control of a terminal or unit changed (UVC 1.5 Table 2-2). */
 export interface ControlChangeStatus {

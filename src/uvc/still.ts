@@ -16,33 +16,6 @@ import { CameraError, CameraErrorCode } from '../errors.js';
 import { readU32LE } from './bytes.js';
 import type { FormatDescriptor, VideoStreamingInterface } from './model.js';
 
-/** bStillCaptureMethod values of the input header (UVC 1.5 §3.9.2.1). */
-export const STILL_METHOD = {
-  NONE: 0,
-  /** A frame of the video stream. */
-  VIDEO_FRAME: 1,
-  /** A still sent in the video pipe. */
-  VIDEO_PIPE: 2,
-  /** A still sent on the bulk still-image endpoint. */
-  STILL_PIPE: 3,
-} as const;
-
-/** bTrigger of VS_STILL_IMAGE_TRIGGER_CONTROL (UVC 1.5 §4.3.1.4). */
-export const STILL_TRIGGER = {
-  NORMAL: 0,
-  TRANSMIT: 1,
-  TRANSMIT_BULK: 2,
-  ABORT: 3,
-} as const;
-
-/** bTriggerUsage of the input header (UVC 1.5 §3.9.2.1). */
-export const TRIGGER_USAGE = {
-  /** The host starts a still capture on a button press. */
-  INITIATE_STILL: 0,
-  /** A general-purpose button: the host only reports it. */
-  GENERAL_PURPOSE: 1,
-} as const;
-
 /** Offsets of the still probe/commit structure (UVC 1.5 §4.3.1.2, Table 4-77). */
 export const STILL_PROBE = {
   bFormatIndex: 0,

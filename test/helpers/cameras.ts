@@ -6,16 +6,23 @@
  * precondition needs a 60 fps preview beside a 30 fps video. Real cameras come from the
  * fixtures' raw descriptors.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { getCameraManager, type CameraManagerOptions } from '../../src/camera/manager.js';
+import { afterEach } from 'vitest';
+
+import {
+  getCameraManager,
+  type CameraManager,
+  type CameraManagerOptions,
+} from '../../src/camera/manager.js';
 import {
   buildConfiguration,
   compositeDeviceDescriptor,
   frameIntervalOf,
   writeDeviceDescriptor,
 } from '../../src/uvc/descriptor-builder.js';
-import { EmulatedCamera } from '../../src/usb/emulated.js';
+import { EmulatedCamera, type EmulatedCameraOptions } from '../../src/usb/emulated.js';
 import { loadEmulatedCamera } from '../../src/usb/emulated-files.js';
 import { createVirtualCamera, virtualCameraDescription } from '../../src/usb/virtual-camera.js';
 import { rawDescriptorsDir } from '../fixtures.js';
@@ -70,7 +77,42 @@ export async function fixtureCamera(
   return { emulated, device };
 }
 
+/**
+ * A real camera's configuration (a fixture path, or bytes) under another VID:PID, e.g. to meet
+ * the quirks of the camera with that ID; the device descriptor is built.
+ */
+export function asDevice(
+  configuration: string | Uint8Array,
+  idVendor: number,
+  idProduct: number,
+  options: Partial<EmulatedCameraOptions> = {},
+): EmulatedCamera {
+  const bytes =
+    typeof configuration === 'string' ? new Uint8Array(readFileSync(configuration)) : configuration;
+  const device = writeDeviceDescriptor(compositeDeviceDescriptor({ idVendor, idProduct }));
+  return new EmulatedCamera({ configuration: bytes, device, pace: 'asap', ...options });
+}
+
 /** A manager over `devices` with short waits suited to tests. */
 export function managerFor(devices: USBDevice[], options: CameraManagerOptions = {}) {
   return getCameraManager({ devices, captureTimeoutMs: 5_000, lockTimeoutMs: 5_000, ...options });
+}
+
+/**
+ * {@link managerFor}, with every manager it makes released after each test of the file that
+ * calls this at its top level.
+ */
+export function managersReleasedAfterEach(): (
+  devices: USBDevice[],
+  options?: CameraManagerOptions,
+) => Promise<CameraManager> {
+  const made: CameraManager[] = [];
+  afterEach(async () => {
+    for (const manager of made.splice(0)) await manager.release();
+  });
+  return async (devices, options = {}) => {
+    const manager = await managerFor(devices, options);
+    made.push(manager);
+    return manager;
+  };
 }

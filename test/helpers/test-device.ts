@@ -13,12 +13,37 @@
  *
  * The libusb errors carry `errno` as node-usb's do (LIBUSB_ERROR_BUSY -6, ACCESS -3).
  */
+import { UVC_REQ } from '../../src/uvc/constants.js';
 import type { CameraModel } from '../../src/uvc/model.js';
 
 /** An error as node-usb raises it for a libusb failure. */
 export function libusbError(name: 'LIBUSB_ERROR_BUSY' | 'LIBUSB_ERROR_ACCESS' | 'LIBUSB_ERROR_IO') {
   const errno = { LIBUSB_ERROR_BUSY: -6, LIBUSB_ERROR_ACCESS: -3, LIBUSB_ERROR_IO: -1 }[name];
   return Object.assign(new Error(name), { errno });
+}
+
+/**
+ * GET_CUR of a class control of an interface, as the camera answers it (`index`: entity << 8 |
+ * interface), bypassing the driver.
+ */
+export async function getCur(
+  device: USBDevice,
+  index: number,
+  selector: number,
+  length: number,
+): Promise<Uint8Array> {
+  const result = await device.controlTransferIn(
+    {
+      requestType: 'class',
+      recipient: 'interface',
+      request: UVC_REQ.GET_CUR,
+      value: selector << 8,
+      index,
+    },
+    length,
+  );
+  const view = result.data!;
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
 /** One logged control request. */

@@ -242,9 +242,11 @@ export const PAGE_SCRIPT = `'use strict';
 
   function isNumber(value) { return typeof value === 'number'; }
 
-  function showValue(control) {
+  /** Show what the camera reports; a control with changes still on their way keeps what the user set. */
+  function showValue(control, settled) {
     var row = rows[control.name];
-    if (!row) return;
+    var queue = pending[control.name];
+    if (!row || (!settled && queue && (queue.busy || queue.next !== undefined))) return;
     var current = control.current;
     row.inputs.forEach(function (input) {
       var field = input.getAttribute('data-field');
@@ -275,7 +277,8 @@ export const PAGE_SCRIPT = `'use strict';
         queue.next = undefined;
         try {
           var answer = await api('PUT', '/api/controls/' + encodeURIComponent(name), { value: v });
-          showValue(answer.control);
+          // A newer value is waiting: showing this answer would move the slider back.
+          if (queue.next === undefined) showValue(answer.control, true);
           setProblem(name, '');
         } catch (error) {
           setProblem(name, error.message);
@@ -359,14 +362,14 @@ export const PAGE_SCRIPT = `'use strict';
         input.addEventListener('change', function () { sendControl(control.name, valueOf(rows[control.name])); });
       });
       if (control.kind === 'relative') note.textContent = 'relative control (not shown)';
-      showValue(control);
+      showValue(control, true);
     });
   }
 
   async function refreshControls() {
     try {
       var list = await api('GET', '/api/controls');
-      list.forEach(showValue);
+      list.forEach(function (control) { showValue(control, false); });
     } catch (error) {
       setText('stream-error', error.message);
     }

@@ -52,6 +52,7 @@ const SNAPSHOT_TIMEOUT_MS = 5000;
 
 const HTTP = {
   OK: 200,
+  NO_CONTENT: 204,
   BAD_REQUEST: 400,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -211,6 +212,7 @@ function routes(context: ServeContext): Array<{ method: string; path: string | R
     { method: 'GET', path: '/', handler: (_, res) => send(res, HTTP.OK, 'text/html; charset=utf-8', PAGE_HTML) },
     { method: 'GET', path: '/app.js', handler: (_, res) => send(res, HTTP.OK, 'text/javascript; charset=utf-8', PAGE_SCRIPT) },
     { method: 'GET', path: '/app.css', handler: (_, res) => send(res, HTTP.OK, 'text/css; charset=utf-8', PAGE_CSS) },
+    { method: 'GET', path: '/favicon.ico', handler: (_, res) => send(res, HTTP.NO_CONTENT, 'image/x-icon', '') },
     { method: 'GET', path: '/stream.mjpg', handler: (req, res) => serveMjpeg(req, res, live) },
     { method: 'GET', path: '/snapshot.jpg', handler: (_, res) => serveSnapshot(res, live) },
     {
