@@ -4,7 +4,7 @@
  * same emulated Logitech C270, the same URB geometry, in the same run, alternating.
  *
  *   node native-bindings/build.mjs --strict
- *   taskset -c 0 node --import ./test/umockdev/ts-loader.mjs scripts/bench-native-umockdev.ts \
+ *   taskset -c 0 node --import ./test/umockdev/ts-loader.mjs bench/native-umockdev.ts \
  *     [--frames 600] [--rounds 3] [--transfers 100] [--packets 32]
  *
  * Run it pinned to one CPU (taskset): the model, umockdev's preload and the program then share
