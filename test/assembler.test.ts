@@ -525,3 +525,22 @@ describe('delivery', () => {
     expect(assembler.counters.staleBytes).toBe(3);
   });
 });
+
+describe('bugs.md §13: idle packets of the next frame carry the previous PTS', () => {
+  it("takes a frame's PTS from its first payload with data, not from the idle header that opened it", () => {
+    const { iso, frames } = harness({ compressed: false, expectedFrameSize: 8 });
+    // Frame 1 (FID 0, PTS 0x100): data, then EOF in a header-only packet.
+    // Then idle packets with FID 1 still carrying PTS 0x100, as the Vaultmicro capture shows,
+    // then frame 2's data with its own PTS 0x200.
+    const transfer = isoTransfer(
+      hex('0c 0c 00 01 00 00 00 00 00 00 00 00 01 02 03 04 05 06 07 08'),
+      hex('0c 0e 00 01 00 00 00 00 00 00 00 00'),
+      hex('0c 0d 00 01 00 00 00 00 00 00 00 00'),
+      hex('0c 0d 00 02 00 00 00 00 00 00 00 00 11 12 13 14 15 16 17 18'),
+      hex('0c 0f 00 02 00 00 00 00 00 00 00 00'),
+    );
+    iso.pushTransfer(transfer.data, transfer.packets);
+    expect(frames.map((f) => f.pts)).toEqual([0x100, 0x200]);
+    expect(frames[1]!.data).toEqual(hex('11 12 13 14 15 16 17 18'));
+  });
+});

@@ -181,6 +181,8 @@ export class FrameAssembler {
   #incomplete = false;
   #overflow = false;
   #pts: number | undefined = undefined;
+  /** True once PTS/SCR came from a payload with data. */
+  #timesFromData = false;
   #stc = 0;
   #sof = 0;
   #hasScr = false;
@@ -336,7 +338,7 @@ export class FrameAssembler {
       this.#openFrame(hostTimeUs, startsWithSoi);
     }
 
-    this.#recordHeader();
+    this.#recordHeader(dataLength > 0);
     this.#copy(bytes, dataOffset, dataLength, hostTimeUs);
   }
 
@@ -393,19 +395,28 @@ export class FrameAssembler {
     this.#overflow = false;
     this.#pts = undefined;
     this.#hasScr = false;
+    this.#timesFromData = false;
     this.#firstPayloadTime = hostTimeUs;
     this.#lastPayloadTime = hostTimeUs;
   }
 
-  #recordHeader(): void {
+  /**
+   * Keep the frame's PTS and SCR from its first payload that carries data. Header-only payloads
+   * that open a frame (idle isochronous packets with the next frame's FID) still carry the
+   * previous frame's PTS on real cameras (the Vaultmicro capture, bugs.md §13); they count only
+   * when no data payload brings one.
+   */
+  #recordHeader(hasData: boolean): void {
     const header = this.#header;
     if (header.err) this.#error = true;
-    if (this.#pts === undefined && header.hasPts) this.#pts = header.pts;
-    if (!this.#hasScr && header.hasScr) {
+    const authoritative = hasData && !this.#timesFromData;
+    if (header.hasPts && (authoritative || this.#pts === undefined)) this.#pts = header.pts;
+    if (header.hasScr && (authoritative || !this.#hasScr)) {
       this.#hasScr = true;
       this.#stc = header.stc;
       this.#sof = header.sof;
     }
+    if (authoritative) this.#timesFromData = true;
   }
 
   /** The data phase: the only copy, bounded by the pooled buffer. */
