@@ -4,6 +4,7 @@
  * and pixel format; files written with `--to FILE`; the end by frames, seconds or a reader
  * that goes away; MJPEG frames that lack Huffman tables (bugs.md §14) written with them.
  */
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { streamFrames } from '../src/cli/stream.js';
 import { createPatternSource, type PayloadSource } from '../src/usb/pattern.js';
 import { createVirtualCamera } from '../src/usb/virtual-camera.js';
 import { fixturesDir, rawDescriptorsDir } from './fixtures.js';
-import { pipeThrough, probeStream, requireTool, startWebuvc, webuvc } from './cli-run.js';
+import { cliPath, pipeThrough, probeStream, requireTool, startWebuvc, webuvc } from './cli-run.js';
 
 let work: string;
 beforeAll(async () => {
@@ -149,6 +150,20 @@ describe('webuvc stream exit codes', () => {
       expect(result.stdout).toBe('');
     });
   }
+
+  it('exits 2 when the file cannot be written', async () => {
+    const result = await webuvc(['stream', '--virtual', '--frames', '2', '--to', join(work, 'no', 'such', 'dir.y4m')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--to .*dir\.y4m cannot be written: ENOENT/);
+  });
+
+  it('exits 2 rather than write video to a terminal', () => {
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)} stream --virtual --frames 1`;
+    const result = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+    if (result.error) throw new Error(`script (util-linux) is needed: ${result.error.message}`);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toMatch(/stdout is a terminal: pipe it into a program/);
+  });
 
   it('exits 3 with 7400101 INVALID_ARGUMENT for a format the camera lacks', async () => {
     const result = await webuvc(['stream', '--virtual', '--format', 'H264', '--frames', '1']);

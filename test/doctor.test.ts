@@ -267,7 +267,7 @@ async function doctorUnderUmockdev(
 }
 
 describeUmockdev('webuvc doctor against emulated devices (umockdev)', () => {
-  it('opens a C270 held by a kernel driver, names the driver, and sees a device that is not UVC', async () => {
+  it('opens a C270 that a kernel driver holds, sees the driver, and sees a device that is not UVC', async () => {
     const devices = [
       emulated({ camera: camera(CAMERAS.c270), kernelDriver: 'uvcvideo' }),
       emulated({ camera: VENDOR_DEVICE, device: SILENT_DEVICE, deviceAddress: 3 }),

@@ -37,7 +37,8 @@ export function benchmarkNames(dir: string = BENCH_DIR): string[] {
 /** Run one benchmark; resolves with its exit code. */
 function runBenchmark(name: string, json: boolean, progress: Progress): Promise<number> {
   const started = performance.now();
-  const child = spawn(process.execPath, [`${BENCH_DIR}${name}${BENCH_SUFFIX}`, ...(json ? ['--json'] : [])], {
+  const script = `${BENCH_DIR}${name}${BENCH_SUFFIX}`;
+  const child = spawn(process.execPath, [script, ...(json ? ['--json'] : [])], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -66,15 +67,19 @@ export async function benchCommand(argv: string[]): Promise<void> {
   );
   const available = benchmarkNames();
   if (available.length === 0) {
-    throw new UsageError('no benchmarks here: they come with the source tree (bench/), not with the package');
+    throw new UsageError(
+      'no benchmarks here: they come with the source tree (bench/), not with the package',
+    );
   }
   if (values.list) {
-    process.stdout.write(values.json ? JSON.stringify(available) + '\n' : available.join('\n') + '\n');
+    const text = values.json ? JSON.stringify(available) : available.join('\n');
+    process.stdout.write(text + '\n');
     return;
   }
   const unknown = positionals.filter((name) => !available.includes(name));
   if (unknown.length > 0) {
-    throw new UsageError(`no benchmark named ${unknown.join(', ')}; there are: ${available.join(', ')}`);
+    const names = `${unknown.join(', ')}; there are: ${available.join(', ')}`;
+    throw new UsageError(`no benchmark named ${names}`);
   }
 
   const names = positionals.length > 0 ? positionals : available;

@@ -12,7 +12,14 @@
  *
  * @packageDocumentation
  */
-import { accessSync, constants as fsConstants, existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import {
+  accessSync,
+  constants as fsConstants,
+  existsSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+} from 'node:fs';
 import { basename } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -120,7 +127,11 @@ function accessOf(devnode: string): DeviceFacts['access'] {
 }
 
 /** Interfaces (alternate setting 0) and streaming type from node-usb's parsed configuration. */
-function interfacesOf(device: Device): { interfaces: InterfaceFacts[]; video: boolean; streaming: DeviceFacts['streaming'] } {
+function interfacesOf(device: Device): {
+  interfaces: InterfaceFacts[];
+  video: boolean;
+  streaming: DeviceFacts['streaming'];
+} {
   const configuration = device.configDescriptor;
   if (!configuration) return { interfaces: [], video: false, streaming: undefined };
   const interfaces: InterfaceFacts[] = [];
@@ -183,7 +194,9 @@ async function getDescriptor(device: Device, type: number, length: number): Prom
     wIndex: number,
     length: number,
   ) => Promise<Buffer | number | undefined>;
-  const data = await transfer(GET_DESCRIPTOR_REQUEST_TYPE, USB_REQ.GET_DESCRIPTOR, type << 8, 0, length);
+  const wValue = type << 8;
+  const request = USB_REQ.GET_DESCRIPTOR;
+  const data = await transfer(GET_DESCRIPTOR_REQUEST_TYPE, request, wValue, 0, length);
   return data instanceof Uint8Array ? new Uint8Array(data) : new Uint8Array(0);
 }
 
@@ -193,11 +206,13 @@ async function descriptorsOf(device: Device): Promise<NonNullable<DeviceFacts['d
     const deviceBytes = await getDescriptor(device, USB_DT.DEVICE, DEVICE_DESCRIPTOR_LENGTH);
     const head = await getDescriptor(device, USB_DT.CONFIGURATION, CONFIG_HEADER_LENGTH);
     const total = (head[2] ?? 0) | ((head[3] ?? 0) << 8);
-    const configuration = await getDescriptor(device, USB_DT.CONFIGURATION, Math.max(total, CONFIG_HEADER_LENGTH));
+    const length = Math.max(total, CONFIG_HEADER_LENGTH);
+    const configuration = await getDescriptor(device, USB_DT.CONFIGURATION, length);
     parseConfiguration(configuration, deviceBytes);
     return { ok: true };
   } catch (error) {
-    const failure = error instanceof CameraError ? error : fromUsbError(error, 'reading the descriptors');
+    const failure =
+      error instanceof CameraError ? error : fromUsbError(error, 'reading the descriptors');
     return { ok: false, code: failure.code, codeName: failure.codeName, message: failure.message };
   }
 }
@@ -252,7 +267,10 @@ function videoGroupMembership(): boolean | undefined {
 }
 
 /** Gather every fact `webuvc doctor` needs. */
-export async function gatherFacts(wanted?: { vendorId: number; productId: number }): Promise<DoctorFacts> {
+export async function gatherFacts(wanted?: {
+  vendorId: number;
+  productId: number;
+}): Promise<DoctorFacts> {
   const facts: DoctorFacts = {
     platform: process.platform,
     arch: process.arch,
@@ -276,7 +294,8 @@ export async function gatherFacts(wanted?: { vendorId: number; productId: number
     return facts;
   }
   if (devices.length === 0 && process.platform === 'linux' && !existsSync(SYSFS_USB_DEVICES)) {
-    facts.usb = { available: false, reason: `${SYSFS_USB_DEVICES} does not exist: this system shows no USB bus` };
+    const reason = `${SYSFS_USB_DEVICES} does not exist: this system shows no USB bus`;
+    facts.usb = { available: false, reason };
   }
 
   for (const device of devices) {
@@ -301,7 +320,8 @@ export async function gatherFacts(wanted?: { vendorId: number; productId: number
       ...(shape.streaming ? { streaming: shape.streaming } : {}),
       access: accessOf(devnode),
     };
-    const isWanted = !wanted || (wanted.vendorId === entry.vendorId && wanted.productId === entry.productId);
+    const isWanted =
+      !wanted || (wanted.vendorId === entry.vendorId && wanted.productId === entry.productId);
     if (entry.video && isWanted) await probeCamera(device, entry);
     facts.devices.push(entry);
   }

@@ -102,7 +102,10 @@ function codeOf(code: number): { code: number; codeName: string } {
 }
 
 /** The commands that install a udev rule giving the `video` group this camera. */
-export function udevFix(device: { vendorId: number; productId: number }, inVideoGroup: boolean | undefined): string[] {
+export function udevFix(
+  device: { vendorId: number; productId: number },
+  inVideoGroup: boolean | undefined,
+): string[] {
   const rule =
     `SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="${hex4(device.vendorId)}", ` +
     `ATTR{idProduct}=="${hex4(device.productId)}", MODE="0660", GROUP="video"`;
@@ -111,7 +114,9 @@ export function udevFix(device: { vendorId: number; productId: number }, inVideo
     'sudo udevadm control --reload-rules && sudo udevadm trigger',
   ];
   if (inVideoGroup === false) {
-    steps.push('sudo usermod -aG video "$USER"   (then log out and in again: this account is not in group video)');
+    steps.push(
+      'sudo usermod -aG video "$USER"   (then log out and in again: this account is not in group video)',
+    );
   }
   return steps;
 }
@@ -119,17 +124,22 @@ export function udevFix(device: { vendorId: number; productId: number }, inVideo
 function bindingFindings(facts: DoctorFacts, cameras: DeviceFacts[]): Finding[] {
   const { binding } = facts;
   if (binding.available) {
-    return [{ level: 'ok', check: 'binding', message: `native streaming binding loaded (libusb ${binding.libusbVersion ?? '?'})` }];
+    const message = `native streaming binding loaded (libusb ${binding.libusbVersion ?? '?'})`;
+    return [{ level: 'ok', check: 'binding', message }];
   }
   const reason = binding.reason ?? 'unknown reason';
-  const fix = ['node native-bindings/build.mjs   (needs a C compiler, python3 and make; it says what is missing)'];
+  const fix = [
+    'node native-bindings/build.mjs   (needs a C compiler, python3 and make; it says what is missing)',
+  ];
   const isochronous = cameras.filter((camera) => camera.streaming === 'isochronous');
   if (isochronous.length === 0) {
     return [
       {
         level: 'note',
         check: 'binding',
-        message: `the native streaming binding is unavailable: ${reason}; bulk and emulated cameras work, isochronous cameras are refused`,
+        message:
+          `the native streaming binding is unavailable: ${reason}; ` +
+          'bulk and emulated cameras work, isochronous cameras are refused',
         fix,
       },
     ];
@@ -139,7 +149,9 @@ function bindingFindings(facts: DoctorFacts, cameras: DeviceFacts[]): Finding[] 
     check: 'streaming',
     device: idOf(camera),
     ...codeOf(CameraErrorCode.DEVICE_DISABLED),
-    message: `${placeOf(camera)} streams over isochronous endpoints, which need webuvc's native binding: ${reason}`,
+    message:
+      `${placeOf(camera)} streams over isochronous endpoints, ` +
+      `which need webuvc's native binding: ${reason}`,
     fix,
   }));
 }
@@ -147,10 +159,13 @@ function bindingFindings(facts: DoctorFacts, cameras: DeviceFacts[]): Finding[] 
 function notUvcFinding(device: DeviceFacts): Finding {
   const vendorSpecific = device.interfaces.some((i) => i.interfaceClass === VENDOR_SPECIFIC_CLASS);
   const video = device.interfaces.some((i) => i.interfaceClass === VIDEO_CLASS);
-  let why = `it has no VideoControl interface (its interfaces: ${classList(device)})`;
-  if (video) why = `it has video-class interfaces but no VideoControl interface (its interfaces: ${classList(device)})`;
+  const classes = `(its interfaces: ${classList(device)})`;
+  const why = video
+    ? `it has video-class interfaces but no VideoControl interface ${classes}`
+    : `it has no VideoControl interface ${classes}`;
   const hint = vendorSpecific
-    ? 'a camera with vendor-specific interfaces speaks its own protocol (Linux drives many such with gspca); webuvc drives UVC cameras only'
+    ? 'a camera with vendor-specific interfaces speaks its own protocol ' +
+      '(Linux drives many such with gspca); webuvc drives UVC cameras only'
     : 'webuvc drives UVC cameras only';
   return {
     level: 'problem',
@@ -199,17 +214,19 @@ function cameraFindings(device: DeviceFacts, facts: DoctorFacts): Finding[] {
   if (drivers.length > 0) {
     const names = [...new Set(drivers.map((d) => d.driver ?? 'a kernel driver'))].join(', ');
     const interfaces = drivers.map((d) => d.interface).join(', ');
-    const nodes = device.videoNodes && device.videoNodes.length > 0 ? device.videoNodes.join(', ') : '/dev/video*';
+    const known = device.videoNodes ?? [];
+    const nodes = known.length > 0 ? known.join(', ') : '/dev/video*';
+    const plural = drivers.length > 1 ? 's' : '';
     findings.push({
       level: 'note',
       check: 'kernelDriver',
       device: id,
       ...codeOf(CameraErrorCode.CONFLICT_CAMERA),
       message:
-        `${place}: ${names} holds interface${drivers.length > 1 ? 's' : ''} ${interfaces}; webuvc detaches it ` +
-        `while it uses the camera and gives it back on close, but that fails with 7400107 while another ` +
-        `program streams from ${nodes}`,
-      fix: [`close the programs that use ${nodes} (fuser -v ${nodes === '/dev/video*' ? '/dev/video*' : nodes})`],
+        `${place}: ${names} holds interface${plural} ${interfaces}; webuvc detaches it ` +
+        'while it uses the camera and gives it back on close, but that fails with 7400107 ' +
+        `while another program streams from ${nodes}`,
+      fix: [`close the programs that use ${nodes} (fuser -v ${known.join(' ') || nodes})`],
     });
   }
 
@@ -220,7 +237,7 @@ function cameraFindings(device: DeviceFacts, facts: DoctorFacts): Finding[] {
       device: id,
       ...codeOf(device.descriptors.code),
       message: `${place}: its descriptors cannot be used: ${device.descriptors.message}`,
-      fix: ['run "webuvc info --device ' + id + '" and report its output with "lsusb -v -d ' + id + '"'],
+      fix: [`run "webuvc info --device ${id}" and report its output with "lsusb -v -d ${id}"`],
     });
   }
 
@@ -245,8 +262,13 @@ export function diagnose(facts: DoctorFacts): Finding[] {
       level: 'problem',
       check: 'usb',
       ...codeOf(CameraErrorCode.DEVICE_DISABLED),
-      message: `no USB device is visible, so no camera is attached: ${facts.usb.reason ?? 'unknown reason'}`,
-      fix: ['in a container or VM, pass the USB device through; --emulate FILE and --virtual work without one'],
+      message:
+        'no USB device is visible, so no camera is attached: ' +
+        (facts.usb.reason ?? 'unknown reason'),
+      fix: [
+        'in a container or VM, pass the USB device through; ' +
+          '--emulate FILE and --virtual work without one',
+      ],
     });
     return findings;
   }
@@ -262,13 +284,18 @@ export function diagnose(facts: DoctorFacts): Finding[] {
     });
     return findings;
   }
-  for (const device of matching.filter((d) => !d.video && wanted)) findings.push(notUvcFinding(device));
+  if (wanted) {
+    for (const device of matching.filter((d) => !d.video)) findings.push(notUvcFinding(device));
+  }
 
   if (!wanted && cameras.length === 0) {
-    const vendorSpecific = facts.devices.filter((d) => d.interfaces.some((i) => i.interfaceClass === VENDOR_SPECIFIC_CLASS));
+    const vendorSpecific = facts.devices.filter((d) =>
+      d.interfaces.some((i) => i.interfaceClass === VENDOR_SPECIFIC_CLASS),
+    );
+    const ids = vendorSpecific.map(idOf).join(', ');
     const others =
       vendorSpecific.length > 0
-        ? `; ${vendorSpecific.map(idOf).join(', ')} have vendor-specific interfaces (if one is a camera, it is not UVC)`
+        ? `; ${ids} have vendor-specific interfaces (if one is a camera, it is not UVC)`
         : '';
     findings.push({
       level: 'problem',
@@ -283,19 +310,25 @@ export function diagnose(facts: DoctorFacts): Finding[] {
   return findings;
 }
 
-const LEVEL_LABEL: Record<Finding['level'], string> = { ok: 'ok     ', note: 'note   ', problem: 'problem' };
+const LEVEL_LABEL: Record<Finding['level'], string> = {
+  ok: 'ok     ',
+  note: 'note   ',
+  problem: 'problem',
+};
 
 /** The diagnosis for people. */
 export function formatReport(report: DoctorReport): string {
   const { facts } = report;
   const lines = [`webuvc doctor: ${facts.platform} ${facts.arch}, Node.js ${facts.node}`];
   for (const finding of report.findings) {
-    const code = finding.code !== undefined && finding.level === 'problem' ? ` [${finding.code} ${finding.codeName}]` : '';
+    const coded = finding.code !== undefined && finding.level === 'problem';
+    const code = coded ? ` [${finding.code} ${finding.codeName}]` : '';
     lines.push(`  ${LEVEL_LABEL[finding.level]}  ${finding.message}${code}`);
     for (const step of finding.fix ?? []) lines.push(`             fix: ${step}`);
   }
   const problems = report.findings.filter((f) => f.level === 'problem').length;
-  lines.push(problems === 0 ? 'no problems found' : `${problems} problem${problems > 1 ? 's' : ''} found`);
+  const plural = problems > 1 ? 's' : '';
+  lines.push(problems === 0 ? 'no problems found' : `${problems} problem${plural} found`);
   return lines.join('\n');
 }
 
@@ -305,15 +338,21 @@ export async function doctorCommand(argv: string[]): Promise<void> {
     parseArgs({
       args: argv,
       strict: true,
-      options: { json: CAMERA_OPTIONS.json, device: CAMERA_OPTIONS.device, help: CAMERA_OPTIONS.help },
+      options: {
+        json: CAMERA_OPTIONS.json,
+        device: CAMERA_OPTIONS.device,
+        help: CAMERA_OPTIONS.help,
+      },
     }),
   );
   const wanted = vidPid(values.device);
   const facts = await gatherFacts(wanted);
   const findings = diagnose(facts);
-  const report: DoctorReport = { ok: findings.every((f) => f.level !== 'problem'), facts, findings };
+  const ok = findings.every((f) => f.level !== 'problem');
+  const report: DoctorReport = { ok, facts, findings };
 
-  process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report) + '\n');
+  const text = values.json ? JSON.stringify(report, null, 2) : formatReport(report);
+  process.stdout.write(text + '\n');
   const first = findings.find((f) => f.level === 'problem');
   if (first) {
     const count = findings.filter((f) => f.level === 'problem').length;

@@ -25,7 +25,7 @@ import { ensureHuffmanTables } from '../stream/jpeg.js';
 import type { PixelFormat } from '../uvc/model.js';
 import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger } from './args.js';
 import { Progress, progressWanted } from './progress.js';
-import { openSource } from './source.js';
+import { openSource, type SourceOptions } from './source.js';
 import {
   Y4M_FRAME_HEADER,
   isY4mSource,
@@ -103,16 +103,18 @@ export function frameEncoder(layout: {
     };
   }
   if (!isY4mSource(pixelFormat)) {
-    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, `cannot stream ${pixelFormat} to a pipe`, {
+    const message = `cannot stream ${pixelFormat} to a pipe`;
+    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, message, {
       expected: 'MJPEG, or YUYV, UYVY, NV12, I420, YV12 or GRAY8 (written as YUV4MPEG2)',
       found: pixelFormat,
     });
   }
   const colourSpace = y4mColourSpace(pixelFormat);
   const frameLine = new TextEncoder().encode(Y4M_FRAME_HEADER);
+  const header = y4mHeader({ width, height, frameInterval: layout.frameInterval, colourSpace });
   return {
     container: 'yuv4mpeg2',
-    header: new TextEncoder().encode(y4mHeader({ width, height, frameInterval: layout.frameInterval, colourSpace })),
+    header: new TextEncoder().encode(header),
     encode: (frame) => {
       const bytes = new Uint8Array(frameLine.length + y4mFrameLength(width, height, colourSpace));
       bytes.set(frameLine, 0);
@@ -130,7 +132,7 @@ class StreamSink {
   readonly #ownsOutput: boolean;
   readonly #closed: Promise<void>;
   #readerGone = false;
-  #failure: Error | undefined;
+  #failure: NodeJS.ErrnoException | undefined;
 
   constructor(out: Writable, ownsOutput: boolean) {
     this.#out = out;
@@ -138,7 +140,8 @@ class StreamSink {
     this.#closed = new Promise((resolve) => {
       // Stays attached: a reader that closes the pipe must never crash the command.
       out.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') this.#readerGone = true;
+        const gone = error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED';
+        if (gone) this.#readerGone = true;
         else this.#failure ??= error;
         resolve();
       });
@@ -155,7 +158,7 @@ class StreamSink {
     return this.#readerGone;
   }
 
-  get failure(): Error | undefined {
+  get failure(): NodeJS.ErrnoException | undefined {
     return this.#failure;
   }
 
@@ -189,7 +192,7 @@ interface StreamArgs {
   seconds: number | undefined;
   json: boolean;
   request: StreamRequest;
-  source: { emulate?: string | undefined; virtual?: boolean | undefined; device?: string | undefined };
+  source: Pick<SourceOptions, 'emulate' | 'virtual' | 'device'>;
 }
 
 function positiveNumber(name: string, value: string | undefined): number | undefined {
@@ -224,10 +227,14 @@ export function parseStreamArgs(argv: string[], stdoutIsTerminal: boolean): Stre
     throw new UsageError('give --frames or --seconds, not both');
   }
   if (to === '-' && values.json) {
-    throw new UsageError('--json prints on stdout, which --to - fills with video; use --to FILE with --json');
+    throw new UsageError(
+      '--json prints on stdout, which --to - fills with video; use --to FILE with --json',
+    );
   }
   if (to === '-' && stdoutIsTerminal) {
-    throw new UsageError('stdout is a terminal: pipe it into a program (| ffplay -) or give --to FILE');
+    throw new UsageError(
+      'stdout is a terminal: pipe it into a program (| ffplay -) or give --to FILE',
+    );
   }
   const fps = values.fps === undefined ? undefined : positiveInteger('fps', values.fps, 30);
   return {
@@ -250,7 +257,8 @@ export async function streamCommand(argv: string[]): Promise<void> {
 
   const source = await openSource({ ...args.source, fallBackToVirtual: true });
   if (!args.json) process.stderr.write(`webuvc stream: using ${source.label}\n`);
-  const camera = await UvcCamera.open(source.device, source.streaming ? { streaming: source.streaming } : {});
+  const options = source.streaming ? { streaming: source.streaming } : {};
+  const camera = await UvcCamera.open(source.device, options);
   try {
     const toStdout = args.to === '-';
     const summary = await streamFrames(camera, {
@@ -289,7 +297,10 @@ export interface StreamFramesOptions {
  *
  * @throws CameraError from negotiation; 7400201 when the camera stops sending frames.
  */
-export async function streamFrames(camera: UvcCamera, args: StreamFramesOptions): Promise<StreamSummary> {
+export async function streamFrames(
+  camera: UvcCamera,
+  args: StreamFramesOptions,
+): Promise<StreamSummary> {
   const source = args.source;
   const sink = new StreamSink(args.out, args.ownsOutput);
   const progress = new Progress({
@@ -342,15 +353,22 @@ export async function streamFrames(camera: UvcCamera, args: StreamFramesOptions)
   const timers: Array<ReturnType<typeof setInterval>> = [];
   try {
     const { format, frame } = stream.choice;
-    const frameInterval = stream.negotiation.committed.dwFrameInterval || stream.choice.dwFrameInterval;
-    encoder = frameEncoder({ pixelFormat: format.pixelFormat, width: frame.wWidth, height: frame.wHeight, frameInterval });
+    const frameInterval =
+      stream.negotiation.committed.dwFrameInterval || stream.choice.dwFrameInterval;
+    encoder = frameEncoder({
+      pixelFormat: format.pixelFormat,
+      width: frame.wWidth,
+      height: frame.wHeight,
+      frameInterval,
+    });
     if (encoder.header) sink.write(encoder.header, true);
     void sink.closed.then(() => {
-      if (sink.failure) fail(sink.failure);
+      if (sink.failure) fail(outputFailure(args.to, sink.failure));
       else endWith('reader closed');
     });
 
-    const stallMs = FRAME_TIMEOUT_MS + (3 * frameInterval * MS_PER_SECOND) / INTERVAL_UNITS_PER_SECOND;
+    const intervalMs = (frameInterval * MS_PER_SECOND) / INTERVAL_UNITS_PER_SECOND;
+    const stallMs = FRAME_TIMEOUT_MS + 3 * intervalMs;
     const checkEvery = Math.min(stallMs, MS_PER_SECOND);
     timers.push(
       setInterval(() => {
@@ -361,10 +379,13 @@ export async function streamFrames(camera: UvcCamera, args: StreamFramesOptions)
           if (elapsed >= args.seconds) endWith('seconds');
         }
         if (now - lastFrameAt > stallMs) {
+          const silentMs = Math.round(now - lastFrameAt);
+          const counters = JSON.stringify(stream.counters());
+          const message = 'the camera stopped delivering frames';
           fail(
-            new CameraError(CameraErrorCode.SERVICE_FATAL_ERROR, 'the camera stopped delivering frames', {
+            new CameraError(CameraErrorCode.SERVICE_FATAL_ERROR, message, {
               expected: `a frame at least every ${Math.round(stallMs)} ms`,
-              found: `none for ${Math.round(now - lastFrameAt)} ms; counters ${JSON.stringify(stream.counters())}`,
+              found: `none for ${silentMs} ms; counters ${counters}`,
             }),
           );
         }
@@ -400,6 +421,17 @@ export async function streamFrames(camera: UvcCamera, args: StreamFramesOptions)
   }
 }
 
+/** File errors a person fixes by naming another file. */
+const PATH_ERRORS = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'EROFS']);
+
+/** An output that cannot be written: a usage error when the path is the problem. */
+function outputFailure(to: string, error: NodeJS.ErrnoException): Error {
+  if (error.code !== undefined && PATH_ERRORS.has(error.code)) {
+    return new UsageError(`--to ${to} cannot be written: ${error.message}`);
+  }
+  return error;
+}
+
 function report(summary: StreamSummary, json: boolean): void {
   if (json) {
     process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
@@ -408,13 +440,16 @@ function report(summary: StreamSummary, json: boolean): void {
   const fps = Number((INTERVAL_UNITS_PER_SECOND / summary.frameInterval).toFixed(2));
   const c = summary.counters;
   const to = summary.to === '-' ? 'stdout' : summary.to;
-  const skipped = summary.framesSkipped > 0 ? `, ${summary.framesSkipped} skipped (slow reader)` : '';
-  const unreadable = summary.framesUnreadable > 0 ? `, ${summary.framesUnreadable} not JPEG` : '';
+  const skipped =
+    summary.framesSkipped > 0 ? `, ${summary.framesSkipped} skipped (slow reader)` : '';
+  const unreadable =
+    summary.framesUnreadable > 0 ? `, ${summary.framesUnreadable} not JPEG` : '';
   process.stderr.write(
     `webuvc stream: wrote ${summary.framesWritten} frames of ${summary.pixelFormat} ` +
       `${summary.width}x${summary.height} at ${fps} fps as ${summary.container} to ${to} ` +
       `(${summary.bytesWritten} bytes${skipped}${unreadable}; ended by ${summary.endedBy})\n` +
       `webuvc stream: frames delivered ${c.framesDelivered}, dropped ${c.framesDropped}, ` +
-      `with errors ${c.framesError}, incomplete ${c.framesIncomplete}, wrong size ${c.framesWrongSize}\n`,
+      `with errors ${c.framesError}, incomplete ${c.framesIncomplete}, ` +
+      `wrong size ${c.framesWrongSize}\n`,
   );
 }

@@ -28,7 +28,12 @@ export interface Y4mStream {
   colourSpace: Y4mColourSpace;
 }
 
-/** What a frame of a UVC format becomes. */
+/**
+ * What a frame of a UVC format becomes.
+ *
+ * TODO: M420 (two Y rows, then one interleaved CbCr row) and the RGB and Bayer formats are not
+ * written; `webuvc stream` refuses them with 7400101.
+ */
 const COLOUR_SPACES: Record<Y4mSourceFormat, Y4mColourSpace> = {
   YUYV: '422',
   UYVY: '422',
@@ -73,7 +78,8 @@ function greatestCommonDivisor(a: number, b: number): number {
 /** The `F` parameter: frames per second as an exact ratio, reduced. */
 export function y4mFrameRate(frameInterval: number): { numerator: number; denominator: number } {
   if (!Number.isInteger(frameInterval) || frameInterval <= 0) {
-    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, 'a YUV4MPEG2 stream needs a frame interval', {
+    const message = 'a YUV4MPEG2 stream needs a frame interval';
+    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, message, {
       expected: 'a positive whole number of 100 ns units',
       found: frameInterval,
     });
@@ -153,7 +159,8 @@ export function toY4mFrame(
     });
   }
   if (out && out.length < length) {
-    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, 'the YUV4MPEG2 output buffer is too small', {
+    const message = 'the YUV4MPEG2 output buffer is too small';
+    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, message, {
       expected: `${length} bytes`,
       found: `${out.length} bytes`,
     });
@@ -179,7 +186,10 @@ export function toY4mFrame(
   return planes;
 }
 
-/** Packed 4:2:2 (two pixels in four bytes) to planar 4:2:2; an odd width drops the last pair's second Y. */
+/**
+ * Packed 4:2:2 (two pixels in four bytes) to planar 4:2:2; an odd width drops the last pair's
+ * second Y.
+ */
 function unpack422(
   frame: Uint8Array,
   planes: Uint8Array,
@@ -208,7 +218,12 @@ function unpack422(
 }
 
 /** NV12: the Y plane, then Cb and Cr interleaved; split the pairs into two planes. */
-function splitSemiPlanar(frame: Uint8Array, planes: Uint8Array, width: number, height: number): void {
+function splitSemiPlanar(
+  frame: Uint8Array,
+  planes: Uint8Array,
+  width: number,
+  height: number,
+): void {
   const { luma, chroma } = y4mPlaneSizes(width, height, '420jpeg');
   planes.set(frame.subarray(0, luma));
   for (let i = 0; i < chroma; i++) {
@@ -218,7 +233,12 @@ function splitSemiPlanar(frame: Uint8Array, planes: Uint8Array, width: number, h
 }
 
 /** YV12: the Y plane, then Cr, then Cb; YUV4MPEG2 wants Cb first. */
-function swapChromaPlanes(frame: Uint8Array, planes: Uint8Array, width: number, height: number): void {
+function swapChromaPlanes(
+  frame: Uint8Array,
+  planes: Uint8Array,
+  width: number,
+  height: number,
+): void {
   const { luma, chroma } = y4mPlaneSizes(width, height, '420jpeg');
   planes.set(frame.subarray(0, luma));
   planes.set(frame.subarray(luma + chroma, luma + 2 * chroma), luma);

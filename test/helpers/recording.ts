@@ -132,6 +132,7 @@ export function framesInEvents(
   const frames: KeptFrame[] = [];
   let parts: Uint8Array[] = [];
   let pts: number | undefined;
+  let ptsFromData = false;
   let fid: number | undefined;
   let started = fromStart;
   const end = (): void => {
@@ -147,6 +148,7 @@ export function framesInEvents(
     }
     parts = [];
     pts = undefined;
+    ptsFromData = false;
   };
   for (const payload of payloads) {
     const hle = payload[0] ?? 0;
@@ -159,8 +161,12 @@ export function framesInEvents(
       started = true;
     }
     fid = frameId;
-    if ((bfh & 0x04) !== 0 && pts === undefined && hle >= 6) {
+    // The PTS of the frame's first payload with data; idle header-only packets of the next
+    // frame still carry the previous frame's PTS (bugs.md §13) and count only as a fallback.
+    const hasData = payload.length > hle;
+    if ((bfh & 0x04) !== 0 && hle >= 6 && (pts === undefined || (hasData && !ptsFromData))) {
       pts = new DataView(payload.buffer, payload.byteOffset).getUint32(2, true);
+      ptsFromData = hasData;
     }
     if (started) parts.push(payload.subarray(hle));
     if ((bfh & 0x02) !== 0) {

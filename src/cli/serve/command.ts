@@ -9,6 +9,7 @@
  *
  * @packageDocumentation
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 
@@ -16,7 +17,7 @@ import { describeCamera } from '../../camera/describe.js';
 import type { StreamRequest } from '../../camera/select.js';
 import { UvcCamera } from '../../camera/uvc-camera.js';
 import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger } from '../args.js';
-import { openSource } from '../source.js';
+import { openSource, type SourceOptions } from '../source.js';
 import { DEFAULT_HOST, isLoopbackHost } from './hosts.js';
 import { LiveStream } from './live.js';
 import { createServeServer } from './server.js';
@@ -40,7 +41,8 @@ function portNumber(value: string | undefined): number {
   if (value === undefined) return DEFAULT_PORT;
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > MAX_PORT) {
-    throw new UsageError(`--port wants a number from 0 (any free port) to ${MAX_PORT}, not "${value}"`);
+    const range = `a number from 0 (any free port) to ${MAX_PORT}`;
+    throw new UsageError(`--port wants ${range}, not "${value}"`);
   }
   return port;
 }
@@ -58,7 +60,7 @@ interface ServeArgs {
   json: boolean;
   request: StreamRequest;
   formatGiven: boolean;
-  source: { emulate?: string | undefined; virtual?: boolean | undefined; device?: string | undefined };
+  source: Pick<SourceOptions, 'emulate' | 'virtual' | 'device'>;
 }
 
 /** Parse and check `webuvc serve`'s arguments. */
@@ -97,7 +99,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
 }
 
 /** Listen, turning the usual refusals into usage errors a person can act on. */
-async function listen(server: ReturnType<typeof createServeServer>, host: string, port: number): Promise<number> {
+async function listen(server: Server, host: string, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -107,7 +109,9 @@ async function listen(server: ReturnType<typeof createServeServer>, host: string
   }).catch((error: NodeJS.ErrnoException) => {
     switch (error.code) {
       case 'EADDRINUSE':
-        throw new UsageError(`port ${port} on ${host} is in use: choose another with --port (0 picks a free one)`);
+        throw new UsageError(
+          `port ${port} on ${host} is in use: choose another with --port (0 picks a free one)`,
+        );
       case 'EADDRNOTAVAIL':
       case 'ENOTFOUND':
         throw new UsageError(`cannot listen on ${host}: this machine has no such address`);
@@ -146,7 +150,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
 
   const source = await openSource({ ...args.source, fallBackToVirtual: true });
   if (!args.json) process.stderr.write(`webuvc serve: using ${source.label}\n`);
-  const camera = await UvcCamera.open(source.device, source.streaming ? { streaming: source.streaming } : {});
+  const options = source.streaming ? { streaming: source.streaming } : {};
+  const camera = await UvcCamera.open(source.device, options);
   const live = new LiveStream(camera);
   const server = createServeServer({
     live,
@@ -155,10 +160,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
     loopbackOnly,
   });
   try {
-    const hasMjpeg = camera.videoFunction.streaming.some((vs) => vs.formats.some((f) => f.pixelFormat === 'MJPEG'));
-    const request = !args.formatGiven && hasMjpeg ? { ...args.request, pixelFormat: 'MJPEG' } : args.request;
+    const hasMjpeg = camera.videoFunction.streaming.some((vs) =>
+      vs.formats.some((f) => f.pixelFormat === 'MJPEG'),
+    );
+    const preferMjpeg = !args.formatGiven && hasMjpeg;
+    const request = preferMjpeg ? { ...args.request, pixelFormat: 'MJPEG' } : args.request;
     const format = await live.start(request);
     const port = await listen(server, args.host, args.port);
+    // Listen for the signals before saying so: a supervisor may stop us as soon as we are up.
+    const stopped = untilStopped();
     const url = urlOf(args.host, port);
     const announcement: ServeAnnouncement = {
       url,
@@ -166,7 +176,12 @@ export async function serveCommand(argv: string[]): Promise<void> {
       port,
       source: source.label,
       emulated: source.emulated,
-      format: { pixelFormat: format.pixelFormat, width: format.width, height: format.height, fps: format.fps },
+      format: {
+        pixelFormat: format.pixelFormat,
+        width: format.width,
+        height: format.height,
+        fps: format.fps,
+      },
     };
     process.stdout.write(
       args.json
@@ -174,7 +189,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
         : `webuvc serve: ${url} shows ${format.pixelFormat} ${format.width}x${format.height} ` +
             `at ${format.fps} fps (Ctrl-C stops)\n`,
     );
-    await untilStopped();
+    await stopped;
   } finally {
     server.close();
     server.closeAllConnections();

@@ -21,12 +21,18 @@ const LOOPBACK_NAMES = new Set(['localhost', 'localhost.', 'ip6-localhost', 'ip6
 /** IPv4 loopback is 127.0.0.0/8 (RFC 1122 §3.2.1.3). */
 const IPV4_LOOPBACK_FIRST_OCTET = '127';
 
+/** HTTP statuses of refused changes. */
+const REFUSED = { FORBIDDEN: 403, UNSUPPORTED_MEDIA_TYPE: 415 } as const;
+
 /** Strip IPv6 brackets: `[::1]` → `::1`. */
 function unbracket(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
-/** True when `host` (a name or an address, IPv6 with or without brackets) is this machine's loopback. */
+/**
+ * True when `host` (a name or an address, IPv6 with or without brackets) is this machine's
+ * loopback.
+ */
 export function isLoopbackHost(host: string): boolean {
   const bare = unbracket(host.trim().toLowerCase());
   if (LOOPBACK_NAMES.has(bare) || bare.endsWith('.localhost')) return true;
@@ -72,7 +78,8 @@ export function changeAllowed(headers: {
 }): { allowed: true } | { allowed: false; status: number; reason: string } {
   const type = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
-    return { allowed: false, status: 415, reason: `changes are sent as application/json, not "${type || 'nothing'}"` };
+    const reason = `changes are sent as application/json, not "${type || 'nothing'}"`;
+    return { allowed: false, status: REFUSED.UNSUPPORTED_MEDIA_TYPE, reason };
   }
   const origin = headers.origin;
   if (origin === undefined) return { allowed: true };
@@ -80,10 +87,12 @@ export function changeAllowed(headers: {
   try {
     originHost = new URL(origin).host;
   } catch {
-    return { allowed: false, status: 403, reason: `the request came from an unreadable origin "${origin}"` };
+    const reason = `the request came from an unreadable origin "${origin}"`;
+    return { allowed: false, status: REFUSED.FORBIDDEN, reason };
   }
   if (headers.host === undefined || originHost.toLowerCase() !== headers.host.toLowerCase()) {
-    return { allowed: false, status: 403, reason: `the request came from another site (${origin})` };
+    const reason = `the request came from another site (${origin})`;
+    return { allowed: false, status: REFUSED.FORBIDDEN, reason };
   }
   return { allowed: true };
 }

@@ -74,7 +74,11 @@ export class LiveStream {
   readonly #now: () => number;
   readonly #viewers = new Set<Viewer>();
   readonly #arrivals: number[] = [];
-  readonly #preview: Omit<PreviewCounters, 'viewers'> = { framesSent: 0, framesSkipped: 0, framesNotShown: 0 };
+  readonly #preview: Omit<PreviewCounters, 'viewers'> = {
+    framesSent: 0,
+    framesSkipped: 0,
+    framesNotShown: 0,
+  };
   #stream: ActiveStream | undefined;
   #format: LiveFormat | undefined;
   #request: StreamRequest = {};
@@ -166,7 +170,8 @@ export class LiveStream {
       },
     });
     const { format, frame } = stream.choice;
-    const frameInterval = stream.negotiation.committed.dwFrameInterval || stream.choice.dwFrameInterval;
+    const frameInterval =
+      stream.negotiation.committed.dwFrameInterval || stream.choice.dwFrameInterval;
     this.#stream = stream;
     this.#request = { ...request };
     this.#starts++;
@@ -190,17 +195,23 @@ export class LiveStream {
 
   #measuredFps(): number {
     const now = this.#now();
-    while (this.#arrivals.length > 0 && now - this.#arrivals[0]! > RATE_WINDOW_MS) this.#arrivals.shift();
+    this.#forgetOldArrivals(now);
     const count = this.#arrivals.length;
     if (count < 2) return 0;
     const span = this.#arrivals[count - 1]! - this.#arrivals[0]!;
     return span > 0 ? Number((((count - 1) * MS_PER_SECOND) / span).toFixed(2)) : 0;
   }
 
+  #forgetOldArrivals(now: number): void {
+    while (this.#arrivals.length > 0 && now - this.#arrivals[0]! > RATE_WINDOW_MS) {
+      this.#arrivals.shift();
+    }
+  }
+
   #onFrame(frame: Frame): void {
     const now = this.#now();
     this.#arrivals.push(now);
-    while (now - this.#arrivals[0]! > RATE_WINDOW_MS) this.#arrivals.shift();
+    this.#forgetOldArrivals(now);
 
     const format = this.#format;
     const wanted = this.#viewers.size > 0 || this.#waiting.length > 0;

@@ -325,6 +325,7 @@ export const PAGE_SCRIPT = `'use strict';
     if (control.kind === 'boolean') {
       return [make('input', { type: 'checkbox', 'data-control': control.name, 'aria-label': control.publicName })];
     }
+    // TODO: relative controls (zoomRelative, panTiltRelative) need press-and-hold buttons.
     if (control.kind === 'relative') return [];
     if (isNumber(control.min) && isNumber(control.max)) return [slider(control)];
     if (control.min && control.max && typeof control.min === 'object') {

@@ -7,10 +7,10 @@
  * | `GET /` | the page (`/app.js`, `/app.css` beside it) |
  * | `GET /stream.mjpg` | the live picture, one JPEG part per frame, until the viewer leaves |
  * | `GET /snapshot.jpg` | the next frame as one JPEG |
- * | `GET /api/camera` | the source, the camera's model (as `webuvc info --json`) and the format streaming |
+ * | `GET /api/camera` | the source, the model (as `webuvc info --json`), the format streaming |
  * | `GET /api/stats` | the stream's counters, the measured frame rate, the preview's counters |
  * | `GET /api/controls` | every control (as `webuvc controls --json`) |
- * | `GET /api/controls/NAME` | `{ control }`: one control with its current value, read from the camera |
+ * | `GET /api/controls/NAME` | `{ control }`: one control, its current value read from the camera |
  * | `PUT /api/controls/NAME` | body `{ "value": ... }`: set it, answer `{ control }` read back |
  * | `PUT /api/stream` | body `{ pixelFormat, width, height, fps }`: stream that instead |
  *
@@ -22,6 +22,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 import type { CameraInfo } from '../../camera/describe.js';
+import type { StreamRequest } from '../../camera/select.js';
 import type { CameraControls, ControlInput } from '../../camera/controls.js';
 import { CameraError, CameraErrorCode } from '../../errors.js';
 import { controlJson } from '../controls.js';
@@ -69,8 +70,14 @@ const COMMON_HEADERS = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
-  'Content-Security-Policy':
-    "default-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  'Content-Security-Policy': [
+    "default-src 'self'",
+    "img-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+  ].join('; '),
 } as const;
 
 /** A request the API refuses, with its HTTP status. */
@@ -98,7 +105,11 @@ export function httpStatusOf(error: CameraError): number {
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Uint8Array): void {
-  res.writeHead(status, { ...COMMON_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    ...COMMON_HEADERS,
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -112,7 +123,8 @@ function sendError(res: ServerResponse, error: unknown): void {
     return;
   }
   if (error instanceof CameraError) {
-    sendJson(res, httpStatusOf(error), { error: { code: error.code, name: error.codeName, message: error.message } });
+    const details = { code: error.code, name: error.codeName, message: error.message };
+    sendJson(res, httpStatusOf(error), { error: details });
   } else if (error instanceof RequestProblem) {
     sendJson(res, error.status, { error: { message: error.message } });
   } else {
@@ -127,7 +139,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   for await (const chunk of req as AsyncIterable<Buffer>) {
     length += chunk.length;
     if (length > MAX_BODY_BYTES) {
-      throw new RequestProblem(HTTP.PAYLOAD_TOO_LARGE, `the body is larger than ${MAX_BODY_BYTES} bytes`);
+      const message = `the body is larger than ${MAX_BODY_BYTES} bytes`;
+      throw new RequestProblem(HTTP.PAYLOAD_TOO_LARGE, message);
     }
     chunks.push(chunk);
   }
@@ -149,15 +162,18 @@ function controlInput(body: unknown): ControlInput {
       return Object.fromEntries(fields) as Record<string, number>;
     }
   }
-  throw new RequestProblem(HTTP.BAD_REQUEST, 'the body wants { "value": a number, a menu name, or numbers by field }');
+  const wanted = 'the body wants { "value": a number, a menu name, or numbers by field }';
+  throw new RequestProblem(HTTP.BAD_REQUEST, wanted);
 }
 
 /** `{ pixelFormat, width, height, fps }` of a stream change; each optional. */
-function streamRequest(body: unknown): { pixelFormat?: string; width?: number; height?: number; fps?: number } {
+function streamRequest(body: unknown): StreamRequest {
   const fields = (body ?? {}) as Record<string, unknown>;
-  const request: { pixelFormat?: string; width?: number; height?: number; fps?: number } = {};
+  const request: StreamRequest = {};
   if (fields.pixelFormat !== undefined) {
-    if (typeof fields.pixelFormat !== 'string') throw new RequestProblem(HTTP.BAD_REQUEST, 'pixelFormat wants a string');
+    if (typeof fields.pixelFormat !== 'string') {
+      throw new RequestProblem(HTTP.BAD_REQUEST, 'pixelFormat wants a string');
+    }
     request.pixelFormat = fields.pixelFormat;
   }
   for (const key of ['width', 'height', 'fps'] as const) {
@@ -180,7 +196,8 @@ function serveMjpeg(req: IncomingMessage, res: ServerResponse, live: LiveStream)
   req.socket.setNoDelay(true);
   const unsubscribe = live.subscribe((jpeg) => {
     if (res.destroyed || res.writableLength > MAX_VIEWER_BACKLOG) return false;
-    res.write(`--${MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`);
+    const head = `--${MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}`;
+    res.write(`${head}\r\n\r\n`);
     res.write(jpeg);
     res.write('\r\n');
     return true;
@@ -196,23 +213,38 @@ async function serveSnapshot(res: ServerResponse, live: LiveStream): Promise<voi
   const jpeg = await Promise.race([live.nextJpeg(), timeout]);
   clearTimeout(timer);
   if (!jpeg) {
-    sendJson(res, HTTP.UNAVAILABLE, { error: { message: `no frame to show within ${SNAPSHOT_TIMEOUT_MS} ms` } });
+    const message = `no frame to show within ${SNAPSHOT_TIMEOUT_MS} ms`;
+    sendJson(res, HTTP.UNAVAILABLE, { error: { message } });
     return;
   }
   send(res, HTTP.OK, 'image/jpeg', jpeg);
 }
 
-/** The routes: `[method, path or pattern, handler]`. */
+/** Answers one request; `name` is what a pattern path captured. */
 type Handler = (req: IncomingMessage, res: ServerResponse, name: string) => Promise<void> | void;
 
-function routes(context: ServeContext): Array<{ method: string; path: string | RegExp; handler: Handler }> {
+/** One route of the server. */
+interface Route {
+  method: string;
+  path: string | RegExp;
+  handler: Handler;
+}
+
+/** A route answering fixed content. */
+function fixed(path: string, type: string, body: string, status: number = HTTP.OK): Route {
+  return { method: 'GET', path, handler: (_, res) => send(res, status, type, body) };
+}
+
+function routes(context: ServeContext): Route[] {
   const { live, controls, camera } = context;
-  const describe = async (name: string) => ({ control: controlJson(await controls.describe(name)) });
+  const describe = async (name: string) => ({
+    control: controlJson(await controls.describe(name)),
+  });
   return [
-    { method: 'GET', path: '/', handler: (_, res) => send(res, HTTP.OK, 'text/html; charset=utf-8', PAGE_HTML) },
-    { method: 'GET', path: '/app.js', handler: (_, res) => send(res, HTTP.OK, 'text/javascript; charset=utf-8', PAGE_SCRIPT) },
-    { method: 'GET', path: '/app.css', handler: (_, res) => send(res, HTTP.OK, 'text/css; charset=utf-8', PAGE_CSS) },
-    { method: 'GET', path: '/favicon.ico', handler: (_, res) => send(res, HTTP.NO_CONTENT, 'image/x-icon', '') },
+    fixed('/', 'text/html; charset=utf-8', PAGE_HTML),
+    fixed('/app.js', 'text/javascript; charset=utf-8', PAGE_SCRIPT),
+    fixed('/app.css', 'text/css; charset=utf-8', PAGE_CSS),
+    fixed('/favicon.ico', 'image/x-icon', '', HTTP.NO_CONTENT),
     { method: 'GET', path: '/stream.mjpg', handler: (req, res) => serveMjpeg(req, res, live) },
     { method: 'GET', path: '/snapshot.jpg', handler: (_, res) => serveSnapshot(res, live) },
     {
@@ -253,7 +285,7 @@ function routes(context: ServeContext): Array<{ method: string; path: string | R
 
 /** Find the handler of a request, or the status that refuses it. */
 function route(
-  table: ReturnType<typeof routes>,
+  table: Route[],
   method: string,
   path: string,
 ): { handler: Handler; name: string } | { status: number; allow?: string } {
@@ -265,19 +297,23 @@ function route(
   if (matching.length === 0) return { status: HTTP.NOT_FOUND };
   const wanted = method === 'HEAD' ? 'GET' : method;
   const hit = matching.find(({ entry }) => entry.method === wanted);
-  if (!hit) return { status: HTTP.METHOD_NOT_ALLOWED, allow: matching.map(({ entry }) => entry.method).join(', ') };
+  if (!hit) {
+    const allow = matching.map(({ entry }) => entry.method).join(', ');
+    return { status: HTTP.METHOD_NOT_ALLOWED, allow };
+  }
   return { handler: hit.entry.handler, name: hit.name };
 }
 
 /** The request handler of `webuvc serve`. */
-export function createServeHandler(context: ServeContext): (req: IncomingMessage, res: ServerResponse) => void {
+export function createServeHandler(
+  context: ServeContext,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const table = routes(context);
   return (req, res) => {
     const method = req.method ?? 'GET';
     if (!hostHeaderAllowed(req.headers.host, context.loopbackOnly)) {
-      sendJson(res, HTTP.FORBIDDEN, {
-        error: { message: `this server answers loopback names only, not "${req.headers.host ?? ''}"` },
-      });
+      const message = `this server answers loopback names only, not "${req.headers.host ?? ''}"`;
+      sendJson(res, HTTP.FORBIDDEN, { error: { message } });
       return;
     }
     if (method !== 'GET' && method !== 'HEAD') {
