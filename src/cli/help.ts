@@ -5,6 +5,9 @@
  * @packageDocumentation
  */
 
+import { RECORD_HELP } from './record.js';
+import { REPLAY_HELP } from './replay.js';
+
 const SOURCES = `Camera: --virtual (built-in virtual camera), --emulate FILE (descriptors: .config.bin,
 UsbTreeView report or lsusb -v text), --device VID:PID (an attached camera), or none (the first
 attached camera).`;
@@ -117,4 +120,6 @@ Examples:
   webuvc bench latency --json > latency.json
 
 ${EXIT_CODES}`,
+  record: RECORD_HELP,
+  replay: REPLAY_HELP,
 };

@@ -16,8 +16,8 @@ import { doctorCommand } from './doctor.js';
 import { COMMAND_HELP } from './help.js';
 import { infoCommand } from './info.js';
 import { listCommand } from './list.js';
-import { RECORD_HELP, recordCommand } from './record.js';
-import { REPLAY_HELP, replayCommand } from './replay.js';
+import { recordCommand } from './record.js';
+import { replayCommand } from './replay.js';
 import { serveCommand } from './serve/command.js';
 import { streamCommand } from './stream.js';
 
@@ -45,8 +45,8 @@ Camera sources:
                     virtual camera when no webcam is attached, and says so)
   --device VID:PID  an attached camera by vendor and product ID (hex)
   --emulate FILE    an emulated camera built from descriptors: a raw configuration
-                    descriptor (.bin, with its .device.bin beside it when present) or a
-                    UsbTreeView report (.txt)
+                    descriptor (.bin, with its .device.bin beside it when present), a
+                    UsbTreeView report, or the text of lsusb -v
   --virtual         webuvc's built-in virtual camera (moving test pattern, YUYV and MJPEG)
 
 Examples:
@@ -77,9 +77,6 @@ const COMMANDS: Record<string, Command> = {
   replay: replayCommand,
 };
 
-/** Help of the commands whose help lives beside them. */
-const OWN_HELP: Readonly<Record<string, string>> = { record: RECORD_HELP, replay: REPLAY_HELP };
-
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -92,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.USAGE;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write((COMMAND_HELP[name] ?? OWN_HELP[name] ?? USAGE) + '\n');
+    process.stdout.write((COMMAND_HELP[name] ?? USAGE) + '\n');
     return EXIT.OK;
   }
 
