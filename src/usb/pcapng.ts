@@ -18,7 +18,7 @@
  * @packageDocumentation
  */
 import { CameraError, CameraErrorCode } from '../errors.js';
-import { USB_LINKTYPE, type UsbmonEvent } from './usbmon.js';
+import { USBMON_HEADER, USB_LINKTYPE, type UsbmonEvent } from './usbmon.js';
 
 /** Where a recorder sends the events it sees (a {@link PcapngWriter}, or an array in tests). */
 export interface UsbEventSink {
@@ -47,30 +47,7 @@ export interface PcapngWriterOptions {
   comment?: string;
 }
 
-/** usbmon binary header, 64 bytes (Linux Documentation/usb/usbmon.rst, struct usbmon_packet). */
-const HEADER = {
-  SIZE: 64,
-  ID: 0,
-  TYPE: 8,
-  XFER_TYPE: 9,
-  EPNUM: 10,
-  DEVNUM: 11,
-  BUSNUM: 12,
-  FLAG_SETUP: 14,
-  FLAG_DATA: 15,
-  TS_SEC: 16,
-  TS_USEC: 24,
-  STATUS: 28,
-  LENGTH: 32,
-  LEN_CAP: 36,
-  SETUP: 40,
-  ISO_ERROR_COUNT: 40,
-  ISO_NUMDESC: 44,
-  INTERVAL: 48,
-  START_FRAME: 52,
-  XFER_FLAGS: 56,
-  NDESC: 60,
-} as const;
+const HEADER = USBMON_HEADER;
 
 /** One isochronous descriptor (struct mon_bin_isodesc): status, offset, length, padding. */
 const ISO_DESCRIPTOR = { SIZE: 16, STATUS: 0, OFFSET: 4, LENGTH: 8 } as const;

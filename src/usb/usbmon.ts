@@ -71,8 +71,13 @@ const STATUS_IN_PROGRESS = -115;
 /** SETUP packet size (USB 2.0 §9.3). */
 const SETUP_SIZE = 8;
 
-/** usbmon binary header fields (Documentation/usb/usbmon.rst, struct usbmon_packet). */
-const USBMON_HEADER = {
+/**
+ * usbmon binary header fields (Linux Documentation/usb/usbmon.rst, struct usbmon_packet): the
+ * one layout both the capture reader and the pcapng writer use.
+ */
+export const USBMON_HEADER = {
+  /** The mmapped form (LINKTYPE 220) is 64 bytes; the older form (189) ends after START_FRAME. */
+  SIZE: 64,
   ID: 0,
   TYPE: 8,
   XFER_TYPE: 9,
@@ -91,6 +96,7 @@ const USBMON_HEADER = {
   ISO_NUMDESC: 44,
   INTERVAL: 48,
   START_FRAME: 52,
+  XFER_FLAGS: 56,
   NDESC: 60,
   ISO_DESCRIPTOR_SIZE: 16,
 } as const;
