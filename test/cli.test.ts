@@ -3,7 +3,7 @@
  * first), its files decoded with sharp, its JSON read back, its exit codes.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -79,6 +79,21 @@ describe('webuvc capture', () => {
     const result = await webuvc('capture', '--virtual', '--format', 'H264', '--out', join(work, 'none'));
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/error 7400101 INVALID_ARGUMENT: .*expected H264; found/);
+  });
+
+  it('refuses a frame rate the camera does not list with 7400101 and the rates it has', async () => {
+    const result = await webuvc('capture', '--virtual', '--fps', '7', '--out', join(work, 'fps'));
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/7400101 INVALID_ARGUMENT: the camera has no such frame rate; expected 7 fps .*found 30 fps, 15 fps/);
+  });
+
+  it('says what went wrong with a file, without a stack trace, when --out is a file', async () => {
+    const file = join(work, 'not-a-folder');
+    await writeFile(file, 'x');
+    const result = await webuvc('capture', '--virtual', '--frames', '1', '--out', file);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/cannot mkdir .*not-a-folder: EEXIST/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('exits 2 on a usage error', async () => {

@@ -154,9 +154,14 @@ describe('webuvc replay', () => {
     ).toBe(true);
   });
 
-  it('exits 2 for a missing file, two files or a bad --pace, and shows its help', async () => {
+  it('exits 2 without a file, with two files or a bad --pace, and shows its help', async () => {
     expect((await webuvc('replay')).code).toBe(2);
-    expect((await webuvc('replay', join(work, 'nothing.pcap'))).code).toBe(2);
+    // A file that is not there is bad input like any other unusable file: 7400101.
+    const missing = await webuvc('replay', join(work, 'nothing.pcap'));
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/7400101 INVALID_ARGUMENT: cannot use capture .*nothing\.pcap; expected a readable file; found ENOENT/);
+    const directory = await webuvc('replay', work);
+    expect(directory.stderr).toMatch(/expected a regular file; found a directory/);
     expect((await webuvc('replay', REALTEK_TEXT, REALTEK_TEXT)).code).toBe(2);
     expect((await webuvc('replay', REALTEK_TEXT, '--pace', 'slow')).code).toBe(2);
     const help = await webuvc('replay', '--help');

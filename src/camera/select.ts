@@ -33,6 +33,16 @@ export interface StreamChoice {
 }
 
 const INTERVALS_PER_SECOND = 10_000_000;
+/** How far a frame rate may be from the one asked for: 30 fps is 333,333 × 100 ns, not 1e7/30. */
+const FPS_TOLERANCE = 0.01;
+
+/** The rates a frame offers, for messages. */
+function describeRates(frame: FrameDescriptor): string {
+  const intervals = frame.intervals;
+  const fps = (interval: number) => Number((INTERVALS_PER_SECOND / interval).toFixed(2));
+  if (intervals.kind === 'continuous') return `${fps(intervals.max)} to ${fps(intervals.min)} fps`;
+  return intervals.values.map((value) => `${fps(value)} fps`).join(', ');
+}
 
 /** The frame intervals a frame supports, as a list (continuous ranges give their min, default and max). */
 export function listIntervals(frame: FrameDescriptor): number[] {
@@ -94,11 +104,18 @@ export function selectStream(fn: VideoFunction, request: StreamRequest = {}): St
   for (const { streaming, format } of candidates) {
     const frame = pickFrame(format, request);
     if (!frame) continue;
-    const wanted =
-      request.fps !== undefined && request.fps > 0
-        ? Math.round(INTERVALS_PER_SECOND / request.fps)
-        : frame.dwDefaultFrameInterval;
-    return { streaming, format, frame, dwFrameInterval: nearestInterval(frame, wanted) };
+    if (request.fps === undefined) {
+      return { streaming, format, frame, dwFrameInterval: nearestInterval(frame, frame.dwDefaultFrameInterval) };
+    }
+    const dwFrameInterval = nearestInterval(frame, Math.round(INTERVALS_PER_SECOND / request.fps));
+    // The nearest interval must be the rate asked for (within 1%), not merely the closest one.
+    if (Math.abs(INTERVALS_PER_SECOND / dwFrameInterval - request.fps) > request.fps * FPS_TOLERANCE) {
+      throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, 'the camera has no such frame rate', {
+        expected: `${request.fps} fps at ${frame.wWidth}x${frame.wHeight} ${format.pixelFormat}`,
+        found: describeRates(frame),
+      });
+    }
+    return { streaming, format, frame, dwFrameInterval };
   }
 
   throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, 'the camera has no such frame size', {

@@ -28,12 +28,22 @@ export function asUsage<T>(parse: () => T): T {
   }
 }
 
-/** Parse a positive integer option. */
+/** Parse a positive integer option (decimal digits only). */
 export function positiveInteger(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) {
+  const number = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(number) || number <= 0) {
     throw new UsageError(`--${name} wants a positive integer, not "${value}"`);
+  }
+  return number;
+}
+
+/** Parse a positive decimal number option such as a frame rate (`30`, `7.5`). */
+export function positiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new UsageError(`--${name} wants a positive number such as 30 or 7.5, not "${value}"`);
   }
   return number;
 }

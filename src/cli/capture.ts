@@ -15,7 +15,7 @@ import { CameraError, CameraErrorCode } from '../errors.js';
 import { UvcCamera, type ActiveStream, type StreamCounters } from '../camera/uvc-camera.js';
 import type { Frame } from '../stream/frame.js';
 import { toImage, type ImageType } from '../stream/convert.js';
-import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger } from './args.js';
+import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger, positiveNumber } from './args.js';
 import { Progress, RENDER_INTERVAL_MS, progressWanted } from './progress.js';
 import { openSource } from './source.js';
 
@@ -126,7 +126,7 @@ export async function captureCommand(argv: string[]): Promise<void> {
   if (imageType !== 'png' && imageType !== 'jpeg') {
     throw new UsageError(`--image wants png or jpeg, not "${imageType}"`);
   }
-  const fps = values.fps === undefined ? undefined : positiveInteger('fps', values.fps, 30);
+  const fps = positiveNumber('fps', values.fps);
   const request = {
     ...frameSize(values.size),
     ...(values.format !== undefined ? { pixelFormat: values.format } : {}),
@@ -153,7 +153,8 @@ export async function captureCommand(argv: string[]): Promise<void> {
     );
 
     const interval = stream.negotiation.committed.dwFrameInterval || stream.choice.dwFrameInterval;
-    const budgetMs = (frames * interval * 1000 * 3) / INTERVAL_UNITS_PER_SECOND + CAPTURE_SLACK_MS;
+    // setTimeout takes at most 2^31 - 1 ms (about 24.8 days).
+    const budgetMs = Math.min((frames * interval * 1000 * 3) / INTERVAL_UNITS_PER_SECOND + CAPTURE_SLACK_MS, 2 ** 31 - 1);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

@@ -74,7 +74,7 @@ writes to stdout, which must then be a pipe. Runs until N frames, S seconds, the
 closes the pipe, or Ctrl-C. --json prints a summary on stdout (with --to FILE only).
 
 Examples:
-  webuvc stream --virtual --format MJPEG | ffplay -
+  webuvc stream --virtual --format MJPEG | ffplay -f mjpeg -framerate 30 -
   webuvc stream --format YUYV --size 640x480 --seconds 10 | ffmpeg -i - -c:v libx264 out.mp4
   webuvc stream --frames 300 --to clip.y4m
 

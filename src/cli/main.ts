@@ -54,7 +54,7 @@ Examples:
   webuvc capture --emulate logitech_c920.config.bin --format MJPEG --size 1280x720 --fps 30
   webuvc info --descriptors camera.usbtreeview.txt --json
   webuvc controls --virtual --set exposureMode=manual --set exposure=200
-  webuvc stream --virtual --format MJPEG | ffplay -
+  webuvc stream --virtual --format MJPEG | ffplay -f mjpeg -framerate 30 -
   webuvc serve --virtual
   webuvc doctor
   webuvc record --virtual --format MJPEG --frames 10 --out virtual.pcapng
@@ -104,6 +104,13 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof CameraError) {
       process.stderr.write(`webuvc ${name}: error ${error.code} ${error.codeName}: ${error.message}\n`);
       return EXIT.CAMERA;
+    }
+    const system = error as { code?: unknown; syscall?: unknown; path?: unknown } | null;
+    if (system && typeof system.code === 'string' && typeof system.syscall === 'string') {
+      // A file-system failure (a full disk, a file where a folder should be): say what and where.
+      const where = typeof system.path === 'string' ? ` ${system.path}` : '';
+      process.stderr.write(`webuvc ${name}: cannot ${system.syscall}${where}: ${system.code}\n`);
+      return EXIT.FAILURE;
     }
     process.stderr.write(`webuvc ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return EXIT.FAILURE;

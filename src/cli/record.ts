@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { CameraError, CameraErrorCode } from '../errors.js';
 import { UvcCamera, type StreamCounters } from '../camera/uvc-camera.js';
 import { PcapngWriter } from '../usb/pcapng.js';
-import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger } from './args.js';
+import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger, positiveNumber } from './args.js';
 import { Progress, progressWanted } from './progress.js';
 import { openSource } from './source.js';
 
@@ -127,7 +127,7 @@ export async function recordCommand(argv: string[]): Promise<void> {
   const wanted = positiveInteger('frames', values.frames, 10);
   const snapLength =
     values.snaplen === undefined ? undefined : positiveInteger('snaplen', values.snaplen, 0);
-  const fps = values.fps === undefined ? undefined : positiveInteger('fps', values.fps, 30);
+  const fps = positiveNumber('fps', values.fps);
   const request = {
     ...frameSize(values.size),
     ...(values.format !== undefined ? { pixelFormat: values.format } : {}),
@@ -198,7 +198,8 @@ async function record(
     );
 
     const interval = stream.negotiation.committed.dwFrameInterval || stream.choice.dwFrameInterval;
-    const budgetMs = (wanted * interval * 1000 * 3) / INTERVAL_UNITS_PER_SECOND + RECORD_SLACK_MS;
+    // setTimeout takes at most 2^31 - 1 ms (about 24.8 days).
+    const budgetMs = Math.min((wanted * interval * 1000 * 3) / INTERVAL_UNITS_PER_SECOND + RECORD_SLACK_MS, 2 ** 31 - 1);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -15,8 +15,9 @@ import { UvcCamera, type StreamCounters } from '../camera/uvc-camera.js';
 import type { StreamRequest } from '../camera/select.js';
 import { toImage, type ImageType } from '../stream/convert.js';
 import { loadDescriptorFile } from '../usb/emulated-files.js';
+import { readBoundedFile } from '../usb/files.js';
 import { parseCaptureFile, replayCapture, type Replay } from '../usb/replay.js';
-import { UsageError, asUsage, frameSize, positiveInteger } from './args.js';
+import { UsageError, asUsage, frameSize, positiveInteger, positiveNumber } from './args.js';
 import { frameDigest, type RecordedFrame } from './record.js';
 
 const INTERVAL_UNITS_PER_SECOND = 1e7;
@@ -69,20 +70,8 @@ export interface ReplaySummary {
   unseenRequests: string[];
 }
 
-async function readCapture(path: string): Promise<Uint8Array> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`);
-  }
-  if (size > MAX_CAPTURE_BYTES) {
-    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, `capture ${path} is too large`, {
-      expected: `at most ${MAX_CAPTURE_BYTES} bytes`,
-      found: `${size} bytes`,
-    });
-  }
-  return new Uint8Array(await readFile(path));
+function readCapture(path: string): Promise<Uint8Array> {
+  return readBoundedFile(path, MAX_CAPTURE_BYTES, 'capture');
 }
 
 function optionalInteger(name: string, value: string | undefined): number | undefined {
@@ -141,7 +130,7 @@ export async function replayCommand(argv: string[]): Promise<void> {
       `--endpoint wants an endpoint address such as 0x81, not "${values.endpoint}"`,
     );
   }
-  const fps = values.fps === undefined ? undefined : positiveInteger('fps', values.fps, 30);
+  const fps = positiveNumber('fps', values.fps);
   const asked: StreamRequest = {
     ...frameSize(values.size),
     ...(values.format !== undefined ? { pixelFormat: values.format } : {}),

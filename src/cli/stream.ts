@@ -23,7 +23,7 @@ import { UvcCamera, type ActiveStream, type StreamCounters } from '../camera/uvc
 import type { Frame } from '../stream/frame.js';
 import { ensureHuffmanTables } from '../stream/jpeg.js';
 import type { PixelFormat } from '../uvc/model.js';
-import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger } from './args.js';
+import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger, positiveNumber } from './args.js';
 import { Progress, progressWanted } from './progress.js';
 import { openSource, type SourceOptions } from './source.js';
 import {
@@ -195,15 +195,6 @@ interface StreamArgs {
   source: Pick<SourceOptions, 'emulate' | 'virtual' | 'device'>;
 }
 
-function positiveNumber(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) {
-    throw new UsageError(`--${name} wants a positive number, not "${value}"`);
-  }
-  return number;
-}
-
 /** Parse and check the command line. */
 export function parseStreamArgs(argv: string[], stdoutIsTerminal: boolean): StreamArgs {
   const { values } = asUsage(() =>
@@ -236,7 +227,7 @@ export function parseStreamArgs(argv: string[], stdoutIsTerminal: boolean): Stre
       'stdout is a terminal: pipe it into a program (| ffplay -) or give --to FILE',
     );
   }
-  const fps = values.fps === undefined ? undefined : positiveInteger('fps', values.fps, 30);
+  const fps = positiveNumber('fps', values.fps);
   return {
     to,
     frames: values.frames === undefined ? undefined : positiveInteger('frames', values.frames, 1),

@@ -16,9 +16,8 @@
  * @packageDocumentation
  */
 
-import { readFile, stat } from 'node:fs/promises';
-
 import { CameraError, CameraErrorCode } from '../errors.js';
+import { readBoundedFile } from './files.js';
 import { USB_DT } from '../uvc/constants.js';
 import { isLsusbReport, parseLsusbReport } from '../uvc/lsusb.js';
 import { parseUsbTreeViewReport } from '../uvc/usbtreeview.js';
@@ -62,25 +61,8 @@ const USBTREEVIEW_MARK = 'Data (HexDump)';
 const USBTREEVIEW_STRING =
   /^\s*i[A-Za-z]+\s*:\s*0x([0-9A-Fa-f]{1,2})\b[^\n]*\r?\n\s*Language 0x0409\s*:\s*"([^"\n]*)"/gm;
 
-async function readLimited(path: string): Promise<Uint8Array> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (error) {
-    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, `cannot read descriptor file ${path}`, {
-      expected: 'a readable file',
-      found: (error as { code?: string }).code ?? String(error),
-      cause: error,
-    });
-  }
-  if (size > MAX_FILE_BYTES) {
-    const message = `descriptor file ${path} is too large`;
-    throw new CameraError(CameraErrorCode.INVALID_ARGUMENT, message, {
-      expected: `at most ${MAX_FILE_BYTES} bytes`,
-      found: `${size} bytes`,
-    });
-  }
-  return new Uint8Array(await readFile(path));
+function readLimited(path: string): Promise<Uint8Array> {
+  return readBoundedFile(path, MAX_FILE_BYTES, 'descriptor file');
 }
 
 async function readIfPresent(path: string): Promise<Uint8Array | undefined> {

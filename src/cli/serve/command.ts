@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { describeCamera } from '../../camera/describe.js';
 import type { StreamRequest } from '../../camera/select.js';
 import { UvcCamera } from '../../camera/uvc-camera.js';
-import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger } from '../args.js';
+import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger, positiveNumber } from '../args.js';
 import { openSource, type SourceOptions } from '../source.js';
 import { DEFAULT_HOST, isLoopbackHost } from './hosts.js';
 import { LiveStream } from './live.js';
@@ -82,7 +82,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   if (values.host !== undefined && values.host.trim() === '') {
     throw new UsageError('--host wants an address to listen on, such as 127.0.0.1');
   }
-  const fps = values.fps === undefined ? undefined : positiveInteger('fps', values.fps, 30);
+  const fps = positiveNumber('fps', values.fps);
   return {
     host: values.host?.trim() ?? DEFAULT_HOST,
     hostGiven: values.host !== undefined,
