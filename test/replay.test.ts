@@ -375,3 +375,29 @@ describe("the project's own recordings in hardware-fixtures/", () => {
     });
   }
 });
+
+describe('captures cut short while being written', () => {
+  const cases = [
+    join(capturesDir, 'dell_xps12_realtek_0bda-5602_bulk_usbmon-works-mjpg-320x240.derived.pcap'),
+    join(projectRoot, 'hardware-fixtures', 'virtual-mjpeg-640x480-iso-packed.pcapng'),
+    join(projectRoot, 'hardware-fixtures', 'virtual-mjpeg-640x480-iso-packed.usbpcap.pcap'),
+  ];
+  for (const path of cases) {
+    it(`${path.split('/').pop()}: keeps every whole record when the last one is cut`, () => {
+      const whole = readFileSync(path);
+      const full = parseCaptureFile(new Uint8Array(whole)).events;
+      for (const cut of [7, 1000]) {
+        const events = parseCaptureFile(new Uint8Array(whole.subarray(0, whole.length - cut))).events;
+        expect(events.length).toBeLessThan(full.length);
+        expect(events.length).toBeGreaterThan(full.length / 2);
+        expect(events.map((e) => e.id)).toEqual(full.slice(0, events.length).map((e) => e.id));
+      }
+    });
+  }
+
+  it('still refuses a block whose length field is not a block length', () => {
+    const whole = new Uint8Array(readFileSync(cases[1]!));
+    whole[4] = 0x03; // the section header's total length, now not a multiple of 4
+    expect(() => parseCaptureFile(whole)).toThrow(CameraError);
+  });
+});

@@ -30,6 +30,8 @@ export interface CaptureFile {
   /** Link types of the file's interfaces (one for classic pcap), in file order. */
   linkTypes: number[];
   packets: CapturePacket[];
+  /** True when the file ends inside a record or block, which was left out. */
+  truncated?: boolean;
 }
 
 /** Capture file magic numbers. */
@@ -135,10 +137,8 @@ function readPcap(bytes: Uint8Array, view: DataView, littleEndian: boolean): Cap
     const fraction = view.getUint32(offset + PCAP.TS_FRACTION, littleEndian);
     const length = view.getUint32(offset + PCAP.INCL_LEN, littleEndian);
     const start = offset + PCAP.RECORD_HEADER;
-    if (start + length > bytes.length) {
-      const message = 'pcap record runs past the end of the file';
-      throw badCapture(message, `${length} bytes`, `${bytes.length - start} bytes`);
-    }
+    // A capture cut short mid-record (a recorder killed while writing) keeps its whole records.
+    if (start + length > bytes.length) return { container: 'pcap', linkTypes: [linkType], packets, truncated: true };
     const micro = nanoseconds ? Math.floor(fraction / NANOSECONDS_PER_MICROSECOND) : fraction;
     packets.push({
       linkType,
@@ -172,9 +172,11 @@ function readPcapng(bytes: Uint8Array, view: DataView): CaptureFile {
     }
     const type = view.getUint32(offset, littleEndian);
     const total = view.getUint32(offset + PCAPNG.BLOCK_LENGTH, littleEndian);
-    if (total < PCAPNG.MIN_BLOCK || total % 4 !== 0 || offset + total > bytes.length) {
-      throw badCapture('bad pcapng block length', 'a multiple of 4 within the file', total);
+    if (total < PCAPNG.MIN_BLOCK || total % 4 !== 0) {
+      throw badCapture('bad pcapng block length', `a multiple of 4 of at least ${PCAPNG.MIN_BLOCK}`, total);
     }
+    // A capture cut short mid-block (a recorder killed while writing) keeps its whole blocks.
+    if (offset + total > bytes.length) return { container: 'pcapng', linkTypes, packets, truncated: true };
 
     const block = { bytes, view, offset, total, littleEndian };
     if (type === PCAPNG.INTERFACE_DESCRIPTION) {

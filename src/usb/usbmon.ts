@@ -436,10 +436,8 @@ function parseClassicPcap(reader: CaptureReader): UsbmonEvent[] {
   while (offset + PCAP_RECORD_HEADER_SIZE <= size) {
     const capturedLength = reader.u32(offset + PCAP_RECORD.INCL_LEN);
     const start = offset + PCAP_RECORD_HEADER_SIZE;
-    if (start + capturedLength > size) {
-      const message = 'pcap record runs past the end of the file';
-      throw badCapture(message, `${capturedLength} bytes`, `${size - start} bytes`);
-    }
+    // A capture cut short mid-record (a recorder killed while writing) keeps its whole records.
+    if (start + capturedLength > size) break;
     events.push(parseUsbmonRecord(reader, start, capturedLength, linkType));
     offset = start + capturedLength;
   }
@@ -460,9 +458,11 @@ function parsePcapng(reader: CaptureReader): UsbmonEvent[] {
     }
     const type = reader.u32(offset);
     const totalLength = reader.u32(offset + PCAPNG.BLOCK_LENGTH);
-    if (totalLength < PCAPNG.MIN_BLOCK || totalLength % 4 !== 0 || offset + totalLength > size) {
-      throw badCapture('bad pcapng block length', 'a multiple of 4 within the file', totalLength);
+    if (totalLength < PCAPNG.MIN_BLOCK || totalLength % 4 !== 0) {
+      throw badCapture('bad pcapng block length', `a multiple of 4 of at least ${PCAPNG.MIN_BLOCK}`, totalLength);
     }
+    // A capture cut short mid-block (a recorder killed while writing) keeps its whole blocks.
+    if (offset + totalLength > size) break;
 
     if (type === PCAPNG_BLOCK.INTERFACE_DESCRIPTION) {
       linkTypes.push(reader.u16(offset + PCAPNG.IDB_LINKTYPE));
