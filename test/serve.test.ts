@@ -7,6 +7,7 @@
 import { once } from 'node:events';
 import { request, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import { MJPEG_BOUNDARY, createServeServer } from '../src/cli/serve/server.js';
 import { createVirtualCamera } from '../src/usb/virtual-camera.js';
 import { UVC_REQ } from '../src/uvc/constants.js';
 import { startWebuvc, webuvc } from './cli-run.js';
+import { fixturesDir } from './fixtures.js';
 
 let camera: UvcCamera;
 let live: LiveStream;
@@ -315,6 +317,18 @@ describe('webuvc serve (the built command)', () => {
     expect(code, stderr()).toBe(0);
     // stderr is read to its end only now: its pipe need not keep pace with stdout's.
     expect(stderr()).not.toMatch(/warning/);
+  });
+
+  it('answers 409 at once for the live picture of a format that cannot be shown (raw Bayer)', async () => {
+    const phytec = join(fixturesDir, 'descriptors', 'phytec_cam004h_theimagingsource_199e-8302.lsusb.txt');
+    const { child, line } = await start(['--emulate', phytec, '--port', '0', '--json']);
+    const announced = JSON.parse(line);
+    expect(announced.format.pixelFormat).toBe('GRBG');
+    const answer = await fetch(`${announced.url}stream.mjpg`, { signal: AbortSignal.timeout(5000) });
+    expect(answer.status).toBe(409);
+    expect(await answer.text()).toMatch(/GRBG frames cannot be shown as JPEG/);
+    child.kill('SIGTERM');
+    expect((await once(child, 'close'))[0]).toBe(0);
   });
 
   it('warns when told to listen beyond loopback', async () => {

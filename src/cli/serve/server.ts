@@ -188,11 +188,20 @@ function streamRequest(body: unknown): StreamRequest {
 }
 
 function serveMjpeg(req: IncomingMessage, res: ServerResponse, live: LiveStream): void {
+  const format = live.format;
+  if (format && !format.previewable) {
+    // Nothing to show (raw Bayer, H.264): say so instead of holding the request open.
+    const message = `${format.pixelFormat} frames cannot be shown as JPEG; choose another format`;
+    sendJson(res, HTTP.CONFLICT, { error: { message } });
+    return;
+  }
   res.writeHead(HTTP.OK, {
     ...COMMON_HEADERS,
     'Content-Type': `multipart/x-mixed-replace; boundary=${MJPEG_BOUNDARY}`,
     Connection: 'close',
   });
+  // Send the headers now: a viewer knows the stream is there before the first frame arrives.
+  res.flushHeaders();
   req.socket.setNoDelay(true);
   const unsubscribe = live.subscribe((jpeg) => {
     if (res.destroyed || res.writableLength > MAX_VIEWER_BACKLOG) return false;
