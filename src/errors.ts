@@ -338,6 +338,8 @@ export function fromLostCamera(error: unknown, what: string): CameraError {
  * - `invalidTransition`: start twice, stop twice, a closed input reopened, an input closed
  *   twice, a configuration without input or outputs.
  * - `cancelled`: the caller aborted a wait for the device configuration.
+ * - `notAllowed`: any other call the object's state does not allow (open twice, an output
+ *   added twice, a released manager), where the conformance cases name no other code.
  */
 export type StateViolation =
   | 'notConfiguring'
@@ -349,7 +351,8 @@ export type StateViolation =
   | 'preempted'
   | 'rateConflict'
   | 'invalidTransition'
-  | 'cancelled';
+  | 'cancelled'
+  | 'notAllowed';
 
 /** The one mapping from a state-machine violation to a camera error code, with a remedy. */
 export const STATE_VIOLATION_CODES: Record<
@@ -386,6 +389,10 @@ export const STATE_VIOLATION_CODES: Record<
   cancelled: {
     code: CameraErrorCode.OPERATION_NOT_ALLOWED,
     remedy: 'the caller cancelled the operation',
+  },
+  notAllowed: {
+    code: CameraErrorCode.OPERATION_NOT_ALLOWED,
+    remedy: 'check the object state; the call is not allowed in it',
   },
 };
 

@@ -271,7 +271,7 @@ export class CameraControls {
    * gives that field's number.
    *
    * @throws CameraError 7400101 when the camera does not advertise it; 7400102 when the camera
-   *   does not support it or refuses (with the reason it gives).
+   *   does not support it or refuses (with the reason it gives), or is closed.
    */
   async get(name: string): Promise<ControlValue> {
     const { state, field } = this.#state(name);
@@ -288,8 +288,8 @@ export class CameraControls {
    *
    * @throws CameraError 7400101 for an unknown control, a value of the wrong shape, or one
    *   outside the camera's range or step; 7400102 for a read-only or unsupported control, or
-   *   when the camera refuses (wrong state: its automatic mode is on; not ready); the code of
-   *   the camera's reason otherwise.
+   *   when the camera refuses (wrong state: its automatic mode is on; not ready) or is closed;
+   *   the code of the camera's reason otherwise.
    */
   async set(name: string, input: ControlInput): Promise<SetOutcome> {
     const { state, field } = this.#state(name);
@@ -745,12 +745,14 @@ export class CameraControls {
 
   /** GET_INFO once per control; a STALL marks it unsupported (bugs.md §10). */
   async #probe(state: ControlState): Promise<void> {
+    this.#checkOpen();
     if (state.info || state.unsupported !== undefined) return;
     try {
       const info = await this.#read(state, UVC_REQ.GET_INFO, INFO_LENGTH);
       state.info = decodeControlInfo(info[0] ?? 0);
     } catch (error) {
-      if (isFatal(error)) throw error;
+      // A camera closed meanwhile says nothing about the control.
+      if (isFatal(error) || this.#device.opened === false) throw error;
       const name = state.advertised.definition.name;
       state.unsupported = `advertised, but GET_INFO failed: ${(error as CameraError).message}`;
       const device = this.#options.quirks?.id ?? 'camera';
@@ -765,6 +767,15 @@ export class CameraControls {
         name,
       );
     }
+  }
+
+  /** Throw 7400102 once the camera is closed: its requests cannot tell anything. */
+  #checkOpen(): void {
+    if (this.#device.opened !== false) return;
+    throw new CameraError(CameraErrorCode.OPERATION_NOT_ALLOWED, 'the camera is closed', {
+      expected: 'an open camera',
+      found: 'closed',
+    });
   }
 
   #checkSupported(state: ControlState): void {
@@ -820,6 +831,7 @@ export class CameraControls {
    */
   transfer<T>(what: string, work: () => Promise<T>): Promise<T> {
     return this.#gate.run(async () => {
+      this.#checkOpen();
       try {
         return await work();
       } catch (error) {

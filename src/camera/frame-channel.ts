@@ -8,7 +8,8 @@
  * waiting frame is released and counted as dropped, so a slow consumer never starves the pool.
  * A subscription lasts one streaming run: it ends (the iterator is done, the ReadableStream
  * closes) when the output stops streaming, and fails with the CameraError when the camera is
- * lost.
+ * lost. An output refuses a subscription outside a run ({@link FrameChannel.refuse}), so no
+ * read waits for a run that may never come.
  *
  * No Node-only API is used: `ReadableStream` is the WHATWG one.
  *
@@ -231,6 +232,13 @@ export class FrameChannel {
     const subscription = new FrameSubscription(limit, (s) => this.#subscriptions.delete(s));
     if (this.#closed) subscription.end();
     else this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** A subscription that failed before it began: its first read rejects with `error`. */
+  refuse(error: CameraError, limit = DEFAULT_QUEUE_LENGTH): FrameSubscription {
+    const subscription = new FrameSubscription(limit, () => undefined);
+    subscription.fail(error);
     return subscription;
   }
 

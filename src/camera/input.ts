@@ -70,8 +70,9 @@ export class CameraInput implements CameraListener {
    * Open the camera: claim its VideoControl interface, watch its status endpoint. Waits for
    * the camera's configuration lock in call order.
    *
-   * @throws CameraError 7400201 when the input is open already, or was closed or lost (inputs
-   *   are single-use); 7400108 without permission or when the platform protects the video class;
+   * @throws CameraError 7400102 when the input is open already; 7400201 when it was closed or
+   *   lost (inputs are single-use, as in OpenHarmony); 7400108 without permission or when the
+   *   platform protects the video class;
    *   7400107 when another program holds the camera; 7400106 when the lock wait times out.
    */
   async open(options: LockWaitOptions = {}): Promise<void> {
@@ -191,10 +192,13 @@ export class CameraInput implements CameraListener {
 
   #checkCanOpen(): void {
     if (this.#state === 'created') return;
-    const message =
-      this.#state === 'open'
-        ? 'the CameraInput is open already'
-        : 'a closed CameraInput cannot be opened again; create a new one';
+    if (this.#state === 'open') {
+      throw stateViolation('notAllowed', 'open: the CameraInput is open already', {
+        expected: 'an input not opened yet',
+        found: 'open',
+      });
+    }
+    const message = 'a closed CameraInput cannot be opened again; create a new one';
     throw stateViolation('invalidTransition', message, {
       expected: 'a new input',
       found: this.#state,

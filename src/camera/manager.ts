@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-import { CameraError, CameraErrorCode } from '../errors.js';
+import { CameraError, CameraErrorCode, stateViolation } from '../errors.js';
 import { parseConfiguration } from '../uvc/descriptors.js';
 import type { CameraModel } from '../uvc/model.js';
 import {
@@ -135,6 +135,7 @@ export class CameraManager {
 
   /** List the source's cameras (those already known keep their state) and watch for changes. */
   async refresh(): Promise<void> {
+    this.#checkNotReleased('refresh');
     for (const camera of await this.#source.list()) {
       if (!this.#cameras.has(camera.id)) await this.#add(camera, false);
     }
@@ -146,6 +147,7 @@ export class CameraManager {
 
   /** The cameras present (`getSupportedCameras`). */
   getSupportedCameras(): CameraDevice[] {
+    this.#checkNotReleased('getSupportedCameras');
     return [...this.#cameras.values()].map((handle) => handle.camera);
   }
 
@@ -153,9 +155,10 @@ export class CameraManager {
    * What `camera` can output; the same in every scene mode. Cameras whose descriptors could
    * not be read offer nothing.
    *
-   * @throws CameraError 7400101 for a camera this manager does not have.
+   * @throws CameraError 7400101 for a camera this manager does not have; 7400102 after `release()`.
    */
   getSupportedOutputCapability(camera: CameraDevice, mode?: SceneMode): CameraOutputCapability {
+    this.#checkNotReleased('getSupportedOutputCapability');
     if (mode !== undefined && !isEnumValue(SceneMode, mode)) {
       throw this.#argument('getSupportedOutputCapability', 'a SceneMode', mode);
     }
@@ -165,9 +168,10 @@ export class CameraManager {
   /**
    * An input for `camera` (not opened).
    *
-   * @throws CameraError 7400101 unless given a camera of this manager.
+   * @throws CameraError 7400101 unless given a camera of this manager; 7400102 after `release()`.
    */
   createCameraInput(camera: CameraDevice): CameraInput {
+    this.#checkNotReleased('createCameraInput');
     const input = new CameraInput(this.#handleOf('createCameraInput', camera));
     this.#inputs.add(input);
     return input;
@@ -177,9 +181,10 @@ export class CameraManager {
    * A preview output for `profile` (the `surfaceId` of OpenHarmony is accepted and ignored:
    * frames come through `frames()` and `stream()`).
    *
-   * @throws CameraError 7400101 when `profile` is not a profile.
+   * @throws CameraError 7400101 when `profile` is not a profile; 7400102 after `release()`.
    */
   createPreviewOutput(profile: Profile, surfaceId?: string): PreviewOutput {
+    this.#checkNotReleased('createPreviewOutput');
     void surfaceId;
     return new PreviewOutput(checkProfile(profile, 'createPreviewOutput'));
   }
@@ -187,18 +192,20 @@ export class CameraManager {
   /**
    * A photo output for `profile`.
    *
-   * @throws CameraError 7400101 when `profile` is not a profile.
+   * @throws CameraError 7400101 when `profile` is not a profile; 7400102 after `release()`.
    */
   createPhotoOutput(profile: Profile): PhotoOutput {
+    this.#checkNotReleased('createPhotoOutput');
     return new PhotoOutput(checkProfile(profile, 'createPhotoOutput'));
   }
 
   /**
    * A video output for `profile` (the `surfaceId` is accepted and ignored).
    *
-   * @throws CameraError 7400101 when `profile` is not a profile.
+   * @throws CameraError 7400101 when `profile` is not a profile; 7400102 after `release()`.
    */
   createVideoOutput(profile: Profile, surfaceId?: string): VideoOutput {
+    this.#checkNotReleased('createVideoOutput');
     void surfaceId;
     return new VideoOutput(checkProfile(profile, 'createVideoOutput'));
   }
@@ -206,12 +213,13 @@ export class CameraManager {
   /**
    * A session for a scene mode: NORMAL_PHOTO gives a PhotoSession, NORMAL_VIDEO a VideoSession.
    *
-   * @throws CameraError 7400101 for any other mode.
+   * @throws CameraError 7400101 for any other mode; 7400102 after `release()`.
    */
   createSession(mode: typeof SceneMode.NORMAL_PHOTO): PhotoSession;
   createSession(mode: typeof SceneMode.NORMAL_VIDEO): VideoSession;
   createSession(mode: SceneMode): CaptureSession;
   createSession(mode: SceneMode): CaptureSession {
+    this.#checkNotReleased('createSession');
     let session: CaptureSession;
     if (mode === SceneMode.NORMAL_PHOTO) session = new PhotoSession(this.#sessionOptions);
     else if (mode === SceneMode.NORMAL_VIDEO) session = new VideoSession(this.#sessionOptions);
@@ -222,6 +230,7 @@ export class CameraManager {
 
   /** A generic session taking any outputs (OpenHarmony's deprecated `createCaptureSession`). */
   createCaptureSession(): CaptureSession {
+    this.#checkNotReleased('createCaptureSession');
     const session = new CaptureSession('legacy', this.#sessionOptions);
     this.#sessions.add(session);
     return session;
@@ -229,6 +238,7 @@ export class CameraManager {
 
   /** Listen for cameras attached (CAMERA_STATUS_APPEAR) and removed (CAMERA_STATUS_DISAPPEAR). */
   on(type: 'cameraStatus', callback: CameraStatusCallback): void {
+    this.#checkNotReleased('on');
     if (type !== 'cameraStatus' || typeof callback !== 'function') {
       throw this.#argument('on', "'cameraStatus' and a function", callback);
     }
@@ -242,7 +252,8 @@ export class CameraManager {
 
   /**
    * Release every session and input this manager made and stop watching for cameras. Never
-   * fails and may be called any number of times.
+   * fails and may be called any number of times. Afterwards every other call of the manager
+   * but `off` throws CameraError 7400102.
    */
   async release(): Promise<void> {
     if (this.#released) return;
@@ -285,6 +296,15 @@ export class CameraManager {
     handle.fail(removed, true);
     const info = { camera: handle.camera, status: CameraStatus.CAMERA_STATUS_DISAPPEAR };
     this.#events.emit('cameraStatus', undefined, info);
+  }
+
+  /** Throw 7400102 once the manager is released. */
+  #checkNotReleased(what: string): void {
+    if (!this.#released) return;
+    throw stateViolation('notAllowed', `${what}: the CameraManager was released`, {
+      expected: 'a manager that is not released',
+      found: 'released',
+    });
   }
 
   #handleOf(what: string, camera: unknown): CameraHandle {

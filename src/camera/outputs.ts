@@ -184,15 +184,41 @@ abstract class StreamingOutput extends CameraOutput {
   #running = false;
 
   /**
-   * Frames of the current or next run, as an async iterator. It ends when the output stops
-   * streaming (session stopped or released, recording stopped) and throws the CameraError when
-   * the camera is lost. Release every frame.
+   * Frames of the current run, as an async iterator. Release every frame.
+   *
+   * Frames exist only while the output's session runs, as in OpenHarmony, where an output
+   * delivers nothing outside a started session and calls that need a running session give
+   * 7400104. So:
+   * - asked for while the session does not run (not started yet, stopped, released, its input
+   *   closed, or no session), the first read rejects with CameraError 7400104
+   *   SESSION_NOT_RUNNING;
+   * - a read waiting when the run ends (session stopped or released, input closed, recording
+   *   stopped) is woken: the iterator is done once the frames already waiting are read;
+   * - the camera lost: the read rejects with the loss's CameraError;
+   * - the output released: the iterator is done (at once for a later call).
+   *
+   * A video output's frames flow between `start()` and `stop()` of a running session; they can
+   * be asked for while the session runs, before `start()`.
    */
   frames(options: FrameReadOptions = {}): FrameSubscription {
-    return this.channel.subscribe(options.queueLength);
+    const state = this[outputInternals];
+    if (state.released || state.session?.running) {
+      return this.channel.subscribe(options.queueLength);
+    }
+    const what = `${state.kind}.frames`;
+    const error = stateViolation('notRunning', `${what}: the session is not running`, {
+      expected: 'an output of a started session',
+      found: state.session ? 'a session that is not started' : 'an output of no session',
+    });
+    return this.channel.refuse(error, options.queueLength);
   }
 
-  /** The same frames as a WHATWG ReadableStream. Release every frame. */
+  /**
+   * The same frames as a WHATWG ReadableStream, with the same rules as {@link frames}: the
+   * stream errors with CameraError 7400104 when asked for while the session does not run,
+   * closes when the run ends or the output is released, and errors with the loss's
+   * CameraError when the camera is lost. Release every frame.
+   */
   stream(options: FrameReadOptions = {}): ReadableStream<OutputFrame> {
     return this.frames(options).toReadableStream();
   }

@@ -156,7 +156,8 @@ export class CaptureSession extends SessionControls implements StreamOwner {
    * Add the input.
    *
    * @throws CameraError 7400101 unless given one CameraInput; 7400102 outside beginConfig …
-   *   commitConfig; 7400108 for a closed input; 7400201 when the session has an input.
+   *   commitConfig; 7400108 for a closed input; 7400201 when the session has an input, this
+   *   one included (conformance case SF-003).
    */
   addInput(input: CameraInput): void {
     this.#checkInputArgument('addInput', input, arguments.length);
@@ -195,8 +196,9 @@ export class CaptureSession extends SessionControls implements StreamOwner {
    *
    * @throws CameraError 7400101 unless given one output, for an output this kind of session
    *   does not take or a profile the input's camera does not offer; 7400102 outside
-   *   beginConfig … commitConfig or when another session has the output; 7400201 without an
-   *   input, for a released output or one added already.
+   *   beginConfig … commitConfig, when another session has the output or when it is in this
+   *   session already; 7400201 without an input (conformance case SF-001) or for a released
+   *   output.
    */
   addOutput(output: CameraOutput): void {
     this.#checkOutputArgument('addOutput', output, arguments.length);
@@ -208,10 +210,16 @@ export class CaptureSession extends SessionControls implements StreamOwner {
         found: 'no input',
       });
     }
-    if (state.released || this.#outputs.includes(output)) {
-      throw stateViolation('invalidTransition', 'addOutput: output released or added already', {
-        expected: 'a new output',
-        found: state.released ? 'released' : 'in this session',
+    if (state.released) {
+      throw stateViolation('invalidTransition', 'addOutput: the output was released', {
+        expected: 'an output that is not released',
+        found: 'released',
+      });
+    }
+    if (this.#outputs.includes(output)) {
+      throw stateViolation('notAllowed', 'addOutput: the output is in this session already', {
+        expected: 'an output not in this session',
+        found: 'in this session',
       });
     }
     if (state.session) {
@@ -325,7 +333,8 @@ export class CaptureSession extends SessionControls implements StreamOwner {
   /**
    * Start streaming to the outputs. Waits for the camera's configuration lock in call order.
    *
-   * @throws CameraError 7400103 before commitConfig; 7400201 when started already, after
+   * @throws CameraError 7400103 before commitConfig; 7400201 when started already (conformance
+   *   case SF-006), after
    *   release or when the camera fails; 7400109 when another session took the camera; the
    *   input's error when it was closed or lost; 7400107 when the bus has no bandwidth left;
    *   7400110 when the outputs' frame rates cannot be reached.
@@ -349,7 +358,8 @@ export class CaptureSession extends SessionControls implements StreamOwner {
    * Stop streaming. During an open configuration there is nothing to stop and the call
    * succeeds (OpenHarmony accepts it too).
    *
-   * @throws CameraError 7400201 when the session does not stream (stopping twice included).
+   * @throws CameraError 7400201 when the session does not stream: never started or stopping
+   *   twice (conformance cases SF-007, SF-008).
    */
   async stop(options: LockWaitOptions = {}): Promise<void> {
     if (this.#state === 'configuring') return;
