@@ -96,6 +96,12 @@ describe('webuvc capture', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('exits 2 when told two camera sources at once', async () => {
+    const result = await webuvc('capture', '--virtual', '--emulate', join(rawDescriptorsDir, 'logitech_c270_046d-0825.config.bin'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/choose one camera source/);
+  });
+
   it('exits 2 on a usage error', async () => {
     const result = await webuvc('capture', '--frames', 'many');
     expect(result.code).toBe(2);
@@ -129,6 +135,14 @@ describe('webuvc info', () => {
     expect(result.stdout).toMatch(/format 1: YUYV/);
     expect(result.stdout).toMatch(/640x480 +30, 15 fps/);
     expect(result.stdout).toMatch(/isochronous/);
+  });
+
+  it('prints the notes of an lsusb rebuild: the bytes lsusb never showed', async () => {
+    const dump = join(fixturesDir, 'descriptors', 'logitech_c920_046d-082d.lsusb.txt');
+    const text = await webuvc('info', '--descriptors', dump);
+    expect(text.stdout).toMatch(/^note: .*bmaControls/m);
+    const json = JSON.parse((await webuvc('info', '--json', '--descriptors', dump)).stdout);
+    expect(json.notes.length).toBeGreaterThan(0);
   });
 
   it('refuses a file that is not a descriptor with 7400101', async () => {

@@ -244,6 +244,10 @@ describe('the JSON API', () => {
     const wrong = await http('DELETE', '/api/stats', { headers: { 'Content-Type': 'application/json' } });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.allow).toBe('GET');
+    // Without a JSON body too: the method is wrong before anything is a change.
+    const bare = await http('OPTIONS', '/api/controls/brightness');
+    expect(bare.status).toBe(405);
+    expect(bare.headers.allow).toBe('GET, PUT');
   });
 });
 

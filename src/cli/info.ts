@@ -19,17 +19,21 @@ async function loadModel(values: {
   emulate?: string | undefined;
   virtual?: boolean | undefined;
   device?: string | undefined;
-}): Promise<{ model: CameraModel; label: string }> {
+}): Promise<{ model: CameraModel; label: string; notes: string[] }> {
   if (values.descriptors !== undefined) {
     const bytes = await loadDescriptorFile(values.descriptors);
-    return { model: parseConfiguration(bytes.configuration, bytes.device), label: values.descriptors };
+    return {
+      model: parseConfiguration(bytes.configuration, bytes.device),
+      label: values.descriptors,
+      notes: bytes.notes ?? [],
+    };
   }
 
   const source = await openSource(values);
   try {
     await source.device.open();
     const bytes = await readDescriptors(source.device);
-    return { model: parseConfiguration(bytes.configuration, bytes.device), label: source.label };
+    return { model: parseConfiguration(bytes.configuration, bytes.device), label: source.label, notes: [] };
   } finally {
     await source.device.close().catch(() => undefined);
   }
@@ -40,12 +44,14 @@ export async function infoCommand(argv: string[]): Promise<void> {
   const { values } = asUsage(() =>
     parseArgs({ args: argv, options: { ...CAMERA_OPTIONS, descriptors: { type: 'string' } }, strict: true }),
   );
-  const { model, label } = await loadModel(values);
+  const { model, label, notes } = await loadModel(values);
   const info = describeCamera(model);
 
+  // Notes say which bytes a text dump did not print and were guessed (lsusb -v).
   if (values.json) {
-    process.stdout.write(JSON.stringify({ source: label, ...info }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ source: label, ...info, notes }, null, 2) + '\n');
     return;
   }
-  process.stdout.write(`${label}\n${formatCameraInfo(info)}\n`);
+  const noteLines = notes.map((note) => `note: ${note}\n`).join('');
+  process.stdout.write(`${label}\n${formatCameraInfo(info)}\n${noteLines}`);
 }

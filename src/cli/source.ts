@@ -11,7 +11,7 @@ import { NativeStreaming } from '../usb/native-streaming.js';
 import { findAttachedCameras } from '../usb/node-usb.js';
 import { WebUsbStreaming, type StreamingBackend } from '../usb/streaming.js';
 import { createVirtualCamera } from '../usb/virtual-camera.js';
-import { vidPid } from './args.js';
+import { UsageError, vidPid } from './args.js';
 
 /** A camera to open, and how it was found (printed for the user). */
 export interface CameraSource {
@@ -39,6 +39,10 @@ function hex4(value: number): string {
 
 /** Resolve the camera a command works on. */
 export async function openSource(options: SourceOptions): Promise<CameraSource> {
+  const chosen = [options.emulate !== undefined, options.virtual === true, options.device !== undefined];
+  if (chosen.filter(Boolean).length > 1) {
+    throw new UsageError('choose one camera source: --emulate FILE, --virtual or --device VID:PID');
+  }
   if (options.emulate !== undefined) {
     const device = await loadEmulatedCamera(options.emulate);
     return { device, label: `emulated camera built from ${options.emulate}`, emulated: true };

@@ -325,18 +325,6 @@ export function createServeHandler(
       sendJson(res, HTTP.FORBIDDEN, { error: { message } });
       return;
     }
-    if (method !== 'GET' && method !== 'HEAD') {
-      const check = changeAllowed({
-        host: req.headers.host,
-        origin: req.headers.origin,
-        'content-type': req.headers['content-type'],
-      });
-      if (!check.allowed) {
-        sendJson(res, check.status, { error: { message: check.reason } });
-        return;
-      }
-    }
-
     let path: string;
     try {
       path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -356,6 +344,20 @@ export function createServeHandler(
       sendJson(res, found.status, { error: { message: `no ${method} ${path} here` } });
       return;
     }
+    // Only a request that reaches a handler is checked as a change: an unknown path or method
+    // is 404 or 405 whatever it carries.
+    if (method !== 'GET' && method !== 'HEAD') {
+      const check = changeAllowed({
+        host: req.headers.host,
+        origin: req.headers.origin,
+        'content-type': req.headers['content-type'],
+      });
+      if (!check.allowed) {
+        sendJson(res, check.status, { error: { message: check.reason } });
+        return;
+      }
+    }
+
     Promise.resolve()
       .then(() => found.handler(req, res, found.name))
       .catch((error: unknown) => sendError(res, error));
