@@ -19,6 +19,8 @@ export interface CapturePacket {
   timestampUs: number;
   /** The captured bytes (a copy). */
   data: Uint8Array;
+  /** Byte order of the file (or pcapng section), which multi-byte fields inside follow. */
+  littleEndian: boolean;
 }
 
 /** Which container a file is. */
@@ -144,6 +146,7 @@ function readPcap(bytes: Uint8Array, view: DataView, littleEndian: boolean): Cap
       linkType,
       timestampUs: seconds * MICROSECONDS_PER_SECOND + micro,
       data: bytes.slice(start, start + length),
+      littleEndian,
     });
     offset = start + length;
   }
@@ -261,6 +264,7 @@ function readEnhancedPacket(
     linkType: where.linkType,
     timestampUs: Math.floor((units * MICROSECONDS_PER_SECOND) / where.unitsPerSecond),
     data: bytes.slice(start, start + captured),
+    littleEndian,
   };
 }
 
@@ -273,5 +277,10 @@ function readSimplePacket(block: Block, interfaces: readonly PcapngInterface[]):
     room,
   );
   const start = offset + PCAPNG.SPB_DATA;
-  return { linkType: where.linkType, timestampUs: 0, data: bytes.slice(start, start + captured) };
+  return {
+    linkType: where.linkType,
+    timestampUs: 0,
+    data: bytes.slice(start, start + captured),
+    littleEndian,
+  };
 }

@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 import { CameraError, CameraErrorCode } from '../errors.js';
+import { captureContainer, readCaptureFile } from './pcap-file.js';
 
 /** usbmon event kinds: submission, callback (completion), submission error. */
 export type UsbmonEventType = 'S' | 'C' | 'E';
@@ -116,43 +117,6 @@ const HEADER_SIZE: Record<number, number> = {
 
 /** usbmon xfer_type codes and the letters the text format uses. */
 const XFER_TYPE_LETTER = ['Z', 'I', 'C', 'B'] as const;
-
-/** Capture file magic numbers (pcap: tcpdump.org/manpages/pcap-savefile.5; pcapng: RFC draft). */
-const CAPTURE_MAGIC = {
-  PCAP_US: 0xa1b2c3d4,
-  PCAP_NS: 0xa1b23c4d,
-  PCAPNG_SHB: 0x0a0d0d0a,
-  PCAPNG_BYTE_ORDER: 0x1a2b3c4d,
-} as const;
-
-/** pcapng block types. */
-const PCAPNG_BLOCK = {
-  INTERFACE_DESCRIPTION: 1,
-  OBSOLETE_PACKET: 2,
-  SIMPLE_PACKET: 3,
-  ENHANCED_PACKET: 6,
-} as const;
-
-const PCAP_FILE_HEADER_SIZE = 24;
-const PCAP_LINKTYPE_OFFSET = 20;
-const PCAP_RECORD_HEADER_SIZE = 16;
-
-/** Classic pcap record header fields. */
-const PCAP_RECORD = {
-  INCL_LEN: 8,
-} as const;
-
-/** pcapng block layout offsets (from the block start). */
-const PCAPNG = {
-  BLOCK_LENGTH: 4,
-  /** Block type, length, and the trailing length copy. */
-  MIN_BLOCK: 12,
-  SHB_BYTE_ORDER: 8,
-  IDB_LINKTYPE: 8,
-  EPB_CAPLEN: 20,
-  EPB_DATA: 28,
-  SPB_DATA: 12,
-} as const;
 
 function badCapture(message: string, expected: string, found: unknown): CameraError {
   return new CameraError(CameraErrorCode.INVALID_ARGUMENT, message, { expected, found });
@@ -369,11 +333,6 @@ class CaptureReader {
     return this.#view.getUint32(offset, this.littleEndian);
   }
 
-  /** A 32-bit value read little-endian whatever the file's order (for magic numbers). */
-  u32le(offset: number): number {
-    return this.#view.getUint32(offset, true);
-  }
-
   i32(offset: number): number {
     return this.#view.getInt32(offset, this.littleEndian);
   }
@@ -393,108 +352,17 @@ class CaptureReader {
   }
 }
 
-/** The byte order of a capture file from its first word, or undefined when it is no capture. */
-function captureByteOrder(
-  bytes: Uint8Array,
-): { pcapng: boolean; littleEndian: boolean } | undefined {
-  if (bytes.length < 4) return undefined;
-  const reader = new CaptureReader(bytes, true);
-  const little = reader.u32(0);
-  reader.littleEndian = false;
-  const big = reader.u32(0);
-  if (little === CAPTURE_MAGIC.PCAPNG_SHB) return { pcapng: true, littleEndian: true };
-  if (little === CAPTURE_MAGIC.PCAP_US || little === CAPTURE_MAGIC.PCAP_NS) {
-    return { pcapng: false, littleEndian: true };
-  }
-  if (big === CAPTURE_MAGIC.PCAP_US || big === CAPTURE_MAGIC.PCAP_NS) {
-    return { pcapng: false, littleEndian: false };
-  }
-  return undefined;
-}
-
 /**
  * Parse a classic pcap or a pcapng file whose packets are usbmon records (link type 189 or
- * 220). Other link types, and files that are neither, end in a CameraError (7400101).
+ * 220). Other link types, and files that are neither, end in a CameraError (7400101). A file
+ * cut short inside its last record keeps the records before it.
  */
 export function parseUsbPcap(bytes: Uint8Array): UsbmonEvent[] {
-  const order = captureByteOrder(bytes);
-  if (order === undefined || bytes.length < PCAP_FILE_HEADER_SIZE) {
-    const found = bytes.length < 4 ? `${bytes.length} bytes` : bytes.subarray(0, 4).join(' ');
-    const expected = 'pcap magic a1b2c3d4/a1b23c4d or pcapng 0a0d0d0a';
-    throw badCapture('not a pcap or pcapng file', expected, found);
-  }
-  const reader = new CaptureReader(bytes, order.littleEndian);
-  return order.pcapng ? parsePcapng(reader) : parseClassicPcap(reader);
-}
-
-function parseClassicPcap(reader: CaptureReader): UsbmonEvent[] {
-  const linkType = reader.u32(PCAP_LINKTYPE_OFFSET);
-  checkLinkType(linkType);
-  const events: UsbmonEvent[] = [];
-  const size = reader.bytes.length;
-  let offset = PCAP_FILE_HEADER_SIZE;
-  while (offset + PCAP_RECORD_HEADER_SIZE <= size) {
-    const capturedLength = reader.u32(offset + PCAP_RECORD.INCL_LEN);
-    const start = offset + PCAP_RECORD_HEADER_SIZE;
-    // A capture cut short mid-record (a recorder killed while writing) keeps its whole records.
-    if (start + capturedLength > size) break;
-    events.push(parseUsbmonRecord(reader, start, capturedLength, linkType));
-    offset = start + capturedLength;
-  }
-  return events;
-}
-
-function parsePcapng(reader: CaptureReader): UsbmonEvent[] {
-  const events: UsbmonEvent[] = [];
-  const linkTypes: number[] = [];
-  const size = reader.bytes.length;
-  let offset = 0;
-  while (offset + PCAPNG.MIN_BLOCK <= size) {
-    // A section header's byte-order magic decides how everything after it reads.
-    if (reader.u32le(offset) === CAPTURE_MAGIC.PCAPNG_SHB) {
-      const byteOrder = reader.u32le(offset + PCAPNG.SHB_BYTE_ORDER);
-      reader.littleEndian = byteOrder === CAPTURE_MAGIC.PCAPNG_BYTE_ORDER;
-      linkTypes.length = 0;
-    }
-    const type = reader.u32(offset);
-    const totalLength = reader.u32(offset + PCAPNG.BLOCK_LENGTH);
-    if (totalLength < PCAPNG.MIN_BLOCK || totalLength % 4 !== 0) {
-      throw badCapture('bad pcapng block length', `a multiple of 4 of at least ${PCAPNG.MIN_BLOCK}`, totalLength);
-    }
-    // A capture cut short mid-block (a recorder killed while writing) keeps its whole blocks.
-    if (offset + totalLength > size) break;
-
-    if (type === PCAPNG_BLOCK.INTERFACE_DESCRIPTION) {
-      linkTypes.push(reader.u16(offset + PCAPNG.IDB_LINKTYPE));
-    } else if (type === PCAPNG_BLOCK.ENHANCED_PACKET || type === PCAPNG_BLOCK.OBSOLETE_PACKET) {
-      const enhanced = type === PCAPNG_BLOCK.ENHANCED_PACKET;
-      const interfaceId = enhanced ? reader.u32(offset + 8) : reader.u16(offset + 8);
-      const capturedLength = reader.u32(offset + PCAPNG.EPB_CAPLEN);
-      if (PCAPNG.EPB_DATA + capturedLength > totalLength) {
-        const room = `${totalLength - PCAPNG.EPB_DATA} bytes`;
-        throw badCapture('pcapng packet runs past its block', room, capturedLength);
-      }
-      const linkType = interfaceLinkType(linkTypes, interfaceId);
-      events.push(parseUsbmonRecord(reader, offset + PCAPNG.EPB_DATA, capturedLength, linkType));
-    } else if (type === PCAPNG_BLOCK.SIMPLE_PACKET) {
-      const linkType = interfaceLinkType(linkTypes, 0);
-      const room = totalLength - PCAPNG.MIN_BLOCK - 4;
-      const capturedLength = Math.min(reader.u32(offset + 8), room);
-      events.push(parseUsbmonRecord(reader, offset + PCAPNG.SPB_DATA, capturedLength, linkType));
-    }
-    offset += totalLength;
-  }
-  return events;
-}
-
-function interfaceLinkType(linkTypes: readonly number[], interfaceId: number): number {
-  const linkType = linkTypes[interfaceId];
-  if (linkType === undefined) {
-    const message = 'pcapng packet for an unknown interface';
-    throw badCapture(message, 'an interface description block first', interfaceId);
-  }
-  checkLinkType(linkType);
-  return linkType;
+  return readCaptureFile(bytes).packets.map((packet) => {
+    checkLinkType(packet.linkType);
+    const reader = new CaptureReader(packet.data, packet.littleEndian);
+    return parseUsbmonRecord(reader, 0, packet.data.length, packet.linkType);
+  });
 }
 
 function checkLinkType(linkType: number): void {
@@ -602,7 +470,7 @@ function readIsoDescriptors(
  */
 export function parseUsbCapture(input: string | Uint8Array): UsbmonEvent[] {
   if (typeof input === 'string') return parseUsbmonText(input);
-  if (captureByteOrder(input) !== undefined) return parseUsbPcap(input);
+  if (captureContainer(input) !== undefined) return parseUsbPcap(input);
   return parseUsbmonText(new TextDecoder().decode(input));
 }
 
