@@ -75,6 +75,16 @@ describe('webuvc capture', () => {
     expect(meta.format).toBe('jpeg');
   });
 
+  it('writes frames no image format holds (raw Bayer from the Phytec camera) as they came', async () => {
+    const out = join(work, 'bayer');
+    const dump = join(fixturesDir, 'descriptors', 'phytec_cam004h_theimagingsource_199e-8302.lsusb.txt');
+    const result = await webuvc('capture', '--emulate', dump, '--frames', '2', '--out', out, '--json');
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.pixelFormat).toBe('GRBG');
+    expect(summary.files.map((f: string) => f.split('/').pop())).toEqual(['frame-0001.grbg.raw', 'frame-0002.grbg.raw']);
+  });
+
   it('exits 3 with the code and its name when the camera lacks the format', async () => {
     const result = await webuvc('capture', '--virtual', '--format', 'H264', '--out', join(work, 'none'));
     expect(result.code).toBe(3);

@@ -3,7 +3,8 @@
  *
  * MJPEG frames are written as `.jpg` as they came (the standard Huffman tables are inserted
  * only into frames that lack them, so every decoder opens them); uncompressed frames are
- * converted with sharp to PNG (default) or JPEG.
+ * converted with sharp to PNG (default) or JPEG; frames no image format holds (raw Bayer,
+ * H.264) are written untouched as `.grbg.raw`, `.h264` and the like.
  *
  * @packageDocumentation
  */
@@ -14,7 +15,8 @@ import { parseArgs } from 'node:util';
 import { CameraError, CameraErrorCode } from '../errors.js';
 import { UvcCamera, type ActiveStream, type StreamCounters } from '../camera/uvc-camera.js';
 import type { Frame } from '../stream/frame.js';
-import { toImage, type ImageType } from '../stream/convert.js';
+import { isConvertible, toImage, type ImageType } from '../stream/convert.js';
+import type { PixelFormat } from '../uvc/model.js';
 import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger, positiveNumber } from './args.js';
 import { Progress, RENDER_INTERVAL_MS, progressWanted } from './progress.js';
 import { openSource } from './source.js';
@@ -86,21 +88,33 @@ class FrameWriter {
   }
 
   async #write(frame: Frame, number: number): Promise<void> {
-    const mjpeg = this.layout.pixelFormat === 'MJPEG';
-    const extension = mjpeg || this.imageType === 'jpeg' ? 'jpg' : 'png';
+    const { pixelFormat } = this.layout;
+    const mjpeg = pixelFormat === 'MJPEG';
+    const convertible = mjpeg || isConvertible(pixelFormat as PixelFormat);
+    // Frames no image format holds (raw Bayer, H.264) are written as the camera sent them.
+    const extension = !convertible
+      ? rawExtension(pixelFormat)
+      : mjpeg || this.imageType === 'jpeg'
+        ? 'jpg'
+        : 'png';
     const name = join(this.directory, `frame-${String(number).padStart(4, '0')}.${extension}`);
     try {
-      const bytes = await toImage(
-        frame.data,
-        this.layout as Parameters<typeof toImage>[1],
-        mjpeg ? 'jpeg' : this.imageType,
-      );
+      const bytes = convertible
+        ? await toImage(frame.data, this.layout as Parameters<typeof toImage>[1], mjpeg ? 'jpeg' : this.imageType)
+        : frame.data;
       await writeFile(name, bytes);
     } finally {
       frame.release();
     }
     this.files[number - 1] = name;
   }
+}
+
+/** File extension of frames written as they came: elementary streams by codec, else `FORMAT.raw`. */
+function rawExtension(pixelFormat: string): string {
+  if (pixelFormat === 'H264') return 'h264';
+  if (pixelFormat === 'H265') return 'h265';
+  return `${pixelFormat.toLowerCase()}.raw`;
 }
 
 /** Run `webuvc capture`. */
