@@ -2,28 +2,17 @@
  * The `webuvc` command as a user runs it: the built CLI in a child process (`npm test` builds
  * first), its files decoded with sharp, its JSON read back, its exit codes.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { fixturesDir, projectRoot, rawDescriptorsDir } from './fixtures.js';
+import { fixturesDir, rawDescriptorsDir } from './fixtures.js';
+import { webuvc as runWebuvc } from './cli-run.js';
 
-const run = promisify(execFile);
-const cli = join(projectRoot, 'dist', 'cli', 'main.js');
-
-async function webuvc(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
+/** `webuvc ...args`, the built command in a child process. */
+const webuvc = (...args: string[]) => runWebuvc(args);
 
 let work: string;
 beforeAll(async () => {

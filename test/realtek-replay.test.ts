@@ -12,44 +12,18 @@ import { CaptureCamera } from '../src/usb/capture-camera.js';
 import { extractBulkInCompletions, extractControlTransfers, parseUsbmonText } from '../src/usb/usbmon.js';
 import { parseLsusbReport } from '../src/uvc/lsusb.js';
 import { capturesDir, fixturesDir } from './fixtures.js';
+import { realtekTraceFrames } from './helpers/recording.js';
 
 const TRACE = join(capturesDir, 'dell_xps12_realtek_0bda-5602_bulk_usbmon-works-mjpg-320x240.txt');
 const LSUSB = join(fixturesDir, 'descriptors', 'realtek_integrated_webcam_dell_xps12_bulk_0bda-5602.lsusb.txt');
 const CAMERA = { bus: 1, device: 4 };
 const VIDEO_ENDPOINT = 0x81;
 
-/** What the trace holds, read from its headers by this test alone. */
-function framesInTrace(completions: ReturnType<typeof extractBulkInCompletions>) {
-  const frames: Array<{ pts: number; bytes: number }> = [];
-  let open: { pts: number; bytes: number } | undefined;
-  let synced = false;
-  for (const c of completions) {
-    if (c.status !== 0) continue;
-    const d = c.data;
-    const header = d.length >= 12 && d[0] === 12 && (d[1]! & 0xfc) === 0x8c;
-    if (!header) {
-      // A continuation of the payload, or the stale bytes before the first header.
-      if (open) open.bytes += c.length;
-      continue;
-    }
-    const pts = new DataView(d.buffer, d.byteOffset).getUint32(2, true);
-    if (!open && synced) open = { pts, bytes: 0 };
-    if (open) open.bytes += c.length - 12;
-    if ((d[1]! & 0x02) !== 0) {
-      // EOF: the first one ends a frame that started in the stale data, which is not whole.
-      if (open && synced) frames.push(open);
-      open = undefined;
-      synced = true;
-    }
-  }
-  return frames;
-}
-
 describe('the Realtek trace as a camera', () => {
   const events = parseUsbmonText(readFileSync(TRACE, 'utf8'));
   const controls = extractControlTransfers(events, CAMERA);
   const completions = extractBulkInCompletions(events, { ...CAMERA, endpoint: VIDEO_ENDPOINT });
-  const expected = framesInTrace(completions);
+  const expected = realtekTraceFrames(completions);
 
   it('holds 103 whole MJPEG frames (104 EOFs, the first ending a frame begun before the capture)', () => {
     expect(expected).toHaveLength(103);

@@ -3,33 +3,18 @@
  * first). Its recording opens in tshark and replays with `webuvc replay` to the frames it
  * recorded.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { fixturesDir, projectRoot } from './fixtures.js';
+import { fixturesDir } from './fixtures.js';
+import { webuvc as runWebuvc } from './cli-run.js';
 import { tsharkFields } from './helpers/recording.js';
 
-const run = promisify(execFile);
-const cli = join(projectRoot, 'dist', 'cli', 'main.js');
 
-async function webuvc(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
-      timeout: 60_000,
-      maxBuffer: 64 << 20,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
+/** `webuvc ...args`, the built command in a child process. */
+const webuvc = (...args: string[]) => runWebuvc(args);
 
 interface Frame {
   bytes: number;

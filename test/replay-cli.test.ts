@@ -2,33 +2,17 @@
  * `webuvc replay` as a user runs it: the built CLI in a child process (`npm test` builds
  * first), on the real captures and on the project's own recordings.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { capturesDir, fixturesDir, projectRoot, rawDescriptorsDir } from './fixtures.js';
+import { webuvc as runWebuvc } from './cli-run.js';
 
-const run = promisify(execFile);
-const cli = join(projectRoot, 'dist', 'cli', 'main.js');
-
-async function webuvc(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
-      timeout: 60_000,
-      maxBuffer: 64 << 20,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
+/** `webuvc ...args`, the built command in a child process. */
+const webuvc = (...args: string[]) => runWebuvc(args);
 
 const REALTEK_TEXT = join(
   capturesDir,

@@ -26,6 +26,7 @@ import {
   framesInEvents,
   hexOf,
   recordRun,
+  realtekTraceFrames,
   replayRun,
   type KeptFrame,
 } from './helpers/recording.js';
@@ -56,32 +57,12 @@ function comparable(frames: readonly KeptFrame[]) {
 }
 
 /**
- * The Realtek trace's frames read from its headers alone (as `realtek-replay.test.ts` does):
+ * The Realtek trace's frames, read from its headers alone (see `realtekTraceFrames`):
  * the first EOF ends a frame begun before the capture; each later one ends a whole frame.
  */
 function realtekFrames(): Array<{ pts: number; bytes: number }> {
   const events = parseUsbCapture(readFileSync(REALTEK_TEXT, 'utf8'));
-  const frames: Array<{ pts: number; bytes: number }> = [];
-  let open: { pts: number; bytes: number } | undefined;
-  let synced = false;
-  for (const c of extractBulkInCompletions(events, { bus: 1, device: 4, endpoint: 0x81 })) {
-    if (c.status !== 0) continue;
-    const d = c.data;
-    const header = d.length >= 12 && d[0] === 12 && (d[1]! & 0xfc) === 0x8c;
-    if (!header) {
-      if (open) open.bytes += c.length;
-      continue;
-    }
-    const pts = new DataView(d.buffer, d.byteOffset).getUint32(2, true);
-    if (!open && synced) open = { pts, bytes: 0 };
-    if (open) open.bytes += c.length - 12;
-    if ((d[1]! & 0x02) !== 0) {
-      if (open && synced) frames.push(open);
-      open = undefined;
-      synced = true;
-    }
-  }
-  return frames;
+  return realtekTraceFrames(extractBulkInCompletions(events, { bus: 1, device: 4, endpoint: 0x81 }));
 }
 
 describe('the Realtek 0bda:5602 trace replayed', async () => {

@@ -14,7 +14,7 @@ import {
   type Replay,
   type ReplayOptions,
 } from '../../src/usb/replay.js';
-import type { UsbmonEvent } from '../../src/usb/usbmon.js';
+import type { BulkInCompletion, UsbmonEvent } from '../../src/usb/usbmon.js';
 
 /** A frame as a test keeps it: a copy of its bytes and its PTS. */
 export interface KeptFrame {
@@ -196,4 +196,34 @@ export function tsharkFields(file: string, filter: string, fields: string[]): st
 /** Hex of bytes, for readable comparisons. */
 export function hexOf(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/**
+ * The whole MJPEG frames the Realtek 0bda:5602 trace holds, read from its bulk completions'
+ * payload headers alone (independently of webuvc's assembler): the first EOF ends a frame that
+ * began before the capture, each later one ends a whole frame.
+ */
+export function realtekTraceFrames(completions: readonly BulkInCompletion[]): Array<{ pts: number; bytes: number }> {
+  const frames: Array<{ pts: number; bytes: number }> = [];
+  let open: { pts: number; bytes: number } | undefined;
+  let synced = false;
+  for (const c of completions) {
+    if (c.status !== 0) continue;
+    const d = c.data;
+    const header = d.length >= 12 && d[0] === 12 && (d[1]! & 0xfc) === 0x8c;
+    if (!header) {
+      // A continuation of the payload, or the stale bytes before the first header.
+      if (open) open.bytes += c.length;
+      continue;
+    }
+    const pts = new DataView(d.buffer, d.byteOffset).getUint32(2, true);
+    if (!open && synced) open = { pts, bytes: 0 };
+    if (open) open.bytes += c.length - 12;
+    if ((d[1]! & 0x02) !== 0) {
+      if (open && synced) frames.push(open);
+      open = undefined;
+      synced = true;
+    }
+  }
+  return frames;
 }
