@@ -5,10 +5,19 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 
+import type { StreamRequest } from '../camera/select.js';
+
 /** A mistake in how the command was called: exit code 2, and the usage is printed. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** What to stream: `--format`, `--size WxH`, `--fps N` (see {@link streamRequest}). */
+export const STREAM_OPTIONS = {
+  format: { type: 'string' },
+  size: { type: 'string' },
+  fps: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
 
 /** Options every camera command takes. */
 export const CAMERA_OPTIONS = {
@@ -62,4 +71,18 @@ export function vidPid(value: string | undefined): { vendorId: number; productId
   const match = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(value);
   if (!match) throw new UsageError(`--device wants VID:PID in hexadecimal such as 046d:0825, not "${value}"`);
   return { vendorId: parseInt(match[1]!, 16), productId: parseInt(match[2]!, 16) };
+}
+
+/** The stream request of `--format`, `--size` and `--fps`; absent options leave the camera's defaults. */
+export function streamRequest(values: {
+  format?: string | undefined;
+  size?: string | undefined;
+  fps?: string | undefined;
+}): StreamRequest {
+  const fps = positiveNumber('fps', values.fps);
+  return {
+    ...frameSize(values.size),
+    ...(values.format !== undefined ? { pixelFormat: values.format } : {}),
+    ...(fps !== undefined ? { fps } : {}),
+  };
 }

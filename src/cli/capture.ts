@@ -17,7 +17,14 @@ import { UvcCamera, type ActiveStream, type StreamCounters } from '../camera/uvc
 import type { Frame } from '../stream/frame.js';
 import { isConvertible, toImage, type ImageType } from '../stream/convert.js';
 import type { PixelFormat } from '../uvc/model.js';
-import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger, positiveNumber } from './args.js';
+import {
+  CAMERA_OPTIONS,
+  STREAM_OPTIONS,
+  UsageError,
+  asUsage,
+  positiveInteger,
+  streamRequest,
+} from './args.js';
 import { Progress, RENDER_INTERVAL_MS, progressWanted } from './progress.js';
 import { openSource } from './source.js';
 
@@ -127,9 +134,7 @@ export async function captureCommand(argv: string[]): Promise<void> {
         ...CAMERA_OPTIONS,
         frames: { type: 'string' },
         out: { type: 'string' },
-        format: { type: 'string' },
-        size: { type: 'string' },
-        fps: { type: 'string' },
+        ...STREAM_OPTIONS,
         image: { type: 'string' },
       },
     }),
@@ -140,12 +145,7 @@ export async function captureCommand(argv: string[]): Promise<void> {
   if (imageType !== 'png' && imageType !== 'jpeg') {
     throw new UsageError(`--image wants png or jpeg, not "${imageType}"`);
   }
-  const fps = positiveNumber('fps', values.fps);
-  const request = {
-    ...frameSize(values.size),
-    ...(values.format !== undefined ? { pixelFormat: values.format } : {}),
-    ...(fps !== undefined ? { fps } : {}),
-  };
+  const request = streamRequest(values);
 
   const source = await openSource({ ...values, fallBackToVirtual: true });
   if (!values.json) process.stderr.write(`webuvc capture: using ${source.label}\n`);

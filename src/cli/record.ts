@@ -11,8 +11,16 @@ import { parseArgs } from 'node:util';
 
 import { CameraError, CameraErrorCode } from '../errors.js';
 import { UvcCamera, type StreamCounters } from '../camera/uvc-camera.js';
+import type { StreamRequest } from '../camera/select.js';
 import { PcapngWriter } from '../usb/pcapng.js';
-import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger, positiveNumber } from './args.js';
+import {
+  CAMERA_OPTIONS,
+  STREAM_OPTIONS,
+  UsageError,
+  asUsage,
+  positiveInteger,
+  streamRequest,
+} from './args.js';
 import { Progress, progressWanted } from './progress.js';
 import { openSource } from './source.js';
 
@@ -115,9 +123,7 @@ export async function recordCommand(argv: string[]): Promise<void> {
         ...CAMERA_OPTIONS,
         out: { type: 'string', short: 'o' },
         frames: { type: 'string' },
-        format: { type: 'string' },
-        size: { type: 'string' },
-        fps: { type: 'string' },
+        ...STREAM_OPTIONS,
         snaplen: { type: 'string' },
         pack: { type: 'boolean' },
       },
@@ -127,12 +133,7 @@ export async function recordCommand(argv: string[]): Promise<void> {
   const wanted = positiveInteger('frames', values.frames, 10);
   const snapLength =
     values.snaplen === undefined ? undefined : positiveInteger('snaplen', values.snaplen, 0);
-  const fps = positiveNumber('fps', values.fps);
-  const request = {
-    ...frameSize(values.size),
-    ...(values.format !== undefined ? { pixelFormat: values.format } : {}),
-    ...(fps !== undefined ? { fps } : {}),
-  };
+  const request = streamRequest(values);
 
   const source = await openSource({ ...values, fallBackToVirtual: true });
   if (!values.json) process.stderr.write(`webuvc record: using ${source.label}\n`);
@@ -167,7 +168,7 @@ export async function recordCommand(argv: string[]): Promise<void> {
 async function record(
   source: Awaited<ReturnType<typeof openSource>>,
   writer: PcapngWriter,
-  options: { wanted: number; request: Record<string, unknown>; progress: Progress },
+  options: { wanted: number; request: StreamRequest; progress: Progress },
 ): Promise<RecordSummary> {
   const { wanted, progress } = options;
   const camera = await UvcCamera.open(source.device, {

@@ -17,7 +17,7 @@ import { toImage, type ImageType } from '../stream/convert.js';
 import { loadDescriptorFile } from '../usb/emulated-files.js';
 import { readBoundedFile } from '../usb/files.js';
 import { parseCaptureFile, replayCapture, type Replay } from '../usb/replay.js';
-import { UsageError, asUsage, frameSize, positiveInteger, positiveNumber } from './args.js';
+import { STREAM_OPTIONS, UsageError, asUsage, positiveInteger, streamRequest } from './args.js';
 import { frameDigest, type RecordedFrame } from './record.js';
 
 const INTERVAL_UNITS_PER_SECOND = 1e7;
@@ -94,9 +94,7 @@ export async function replayCommand(argv: string[]): Promise<void> {
         pace: { type: 'string' },
         frames: { type: 'string' },
         out: { type: 'string', short: 'o' },
-        format: { type: 'string' },
-        size: { type: 'string' },
-        fps: { type: 'string' },
+        ...STREAM_OPTIONS,
         bus: { type: 'string' },
         address: { type: 'string' },
         endpoint: { type: 'string' },
@@ -130,12 +128,7 @@ export async function replayCommand(argv: string[]): Promise<void> {
       `--endpoint wants an endpoint address such as 0x81, not "${values.endpoint}"`,
     );
   }
-  const fps = positiveNumber('fps', values.fps);
-  const asked: StreamRequest = {
-    ...frameSize(values.size),
-    ...(values.format !== undefined ? { pixelFormat: values.format } : {}),
-    ...(fps !== undefined ? { fps } : {}),
-  };
+  const asked: StreamRequest = streamRequest(values);
 
   const capture = parseCaptureFile(await readCapture(path));
   const descriptors =

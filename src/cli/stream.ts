@@ -23,7 +23,15 @@ import { UvcCamera, type ActiveStream, type StreamCounters } from '../camera/uvc
 import type { Frame } from '../stream/frame.js';
 import { ensureHuffmanTables } from '../stream/jpeg.js';
 import type { PixelFormat } from '../uvc/model.js';
-import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger, positiveNumber } from './args.js';
+import {
+  CAMERA_OPTIONS,
+  STREAM_OPTIONS,
+  UsageError,
+  asUsage,
+  positiveInteger,
+  positiveNumber,
+  streamRequest,
+} from './args.js';
 import { Progress, progressWanted } from './progress.js';
 import { openSource, type SourceOptions } from './source.js';
 import {
@@ -204,9 +212,7 @@ export function parseStreamArgs(argv: string[], stdoutIsTerminal: boolean): Stre
       options: {
         ...CAMERA_OPTIONS,
         to: { type: 'string' },
-        format: { type: 'string' },
-        size: { type: 'string' },
-        fps: { type: 'string' },
+        ...STREAM_OPTIONS,
         frames: { type: 'string' },
         seconds: { type: 'string' },
       },
@@ -227,17 +233,12 @@ export function parseStreamArgs(argv: string[], stdoutIsTerminal: boolean): Stre
       'stdout is a terminal: pipe it into a program (| ffplay -) or give --to FILE',
     );
   }
-  const fps = positiveNumber('fps', values.fps);
   return {
     to,
     frames: values.frames === undefined ? undefined : positiveInteger('frames', values.frames, 1),
     seconds: positiveNumber('seconds', values.seconds),
     json: values.json === true,
-    request: {
-      ...frameSize(values.size),
-      ...(values.format !== undefined ? { pixelFormat: values.format } : {}),
-      ...(fps !== undefined ? { fps } : {}),
-    },
+    request: streamRequest(values),
     source: { emulate: values.emulate, virtual: values.virtual, device: values.device },
   };
 }

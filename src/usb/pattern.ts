@@ -20,33 +20,15 @@
 
 import { CameraError, CameraErrorCode } from '../errors.js';
 import type { FormatDescriptor, FrameDescriptor, PixelFormat } from '../uvc/model.js';
+import { isConvertible, type ConvertibleFormat } from '../stream/convert.js';
 import { BaselineJpegEncoder } from './baseline-jpeg.js';
 
-/** The pixel formats the pattern can be rendered in. */
-export type PatternPixelFormat =
-  | 'YUYV'
-  | 'UYVY'
-  | 'NV12'
-  | 'I420'
-  | 'YV12'
-  | 'GRAY8'
-  | 'RGB24'
-  | 'BGR24';
-
-const PATTERN_FORMATS: ReadonlySet<string> = new Set<PatternPixelFormat>([
-  'YUYV',
-  'UYVY',
-  'NV12',
-  'I420',
-  'YV12',
-  'GRAY8',
-  'RGB24',
-  'BGR24',
-]);
+/** The pixel formats the pattern can be rendered in: the ones webuvc converts to RGB. */
+export type PatternPixelFormat = ConvertibleFormat;
 
 /** True when the pattern can be rendered in `format`. */
 export function isPatternPixelFormat(format: PixelFormat | string): format is PatternPixelFormat {
-  return PATTERN_FORMATS.has(format);
+  return isConvertible(format as PixelFormat);
 }
 
 /** An 8-bit R'G'B' colour. */

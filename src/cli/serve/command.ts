@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { describeCamera } from '../../camera/describe.js';
 import type { StreamRequest } from '../../camera/select.js';
 import { UvcCamera } from '../../camera/uvc-camera.js';
-import { CAMERA_OPTIONS, UsageError, asUsage, frameSize, positiveInteger, positiveNumber } from '../args.js';
+import { CAMERA_OPTIONS, STREAM_OPTIONS, UsageError, asUsage, streamRequest } from '../args.js';
 import { openSource, type SourceOptions } from '../source.js';
 import { DEFAULT_HOST, isLoopbackHost } from './hosts.js';
 import { LiveStream } from './live.js';
@@ -73,26 +73,19 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         ...CAMERA_OPTIONS,
         port: { type: 'string' },
         host: { type: 'string' },
-        format: { type: 'string' },
-        size: { type: 'string' },
-        fps: { type: 'string' },
+        ...STREAM_OPTIONS,
       },
     }),
   );
   if (values.host !== undefined && values.host.trim() === '') {
     throw new UsageError('--host wants an address to listen on, such as 127.0.0.1');
   }
-  const fps = positiveNumber('fps', values.fps);
   return {
     host: values.host?.trim() ?? DEFAULT_HOST,
     hostGiven: values.host !== undefined,
     port: portNumber(values.port),
     json: values.json === true,
-    request: {
-      ...frameSize(values.size),
-      ...(values.format !== undefined ? { pixelFormat: values.format } : {}),
-      ...(fps !== undefined ? { fps } : {}),
-    },
+    request: streamRequest(values),
     formatGiven: values.format !== undefined,
     source: { emulate: values.emulate, virtual: values.virtual, device: values.device },
   };
